@@ -1,0 +1,179 @@
+// Package aio is Linux kernel-native asynchronous I/O (io_setup, io_submit,
+// io_getevents) for Go, with completions delivered through the Go runtime's
+// poller: a goroutine waiting for I/O holds no OS thread, so a program can
+// keep hundreds of reads in flight on a handful of threads.
+//
+// A Context owns a kernel AIO context and bounds how many requests are in
+// flight. Files opened through it use O_DIRECT, so reads and writes go
+// straight between the caller's memory and the device; Buf provides memory
+// with the alignment that O_DIRECT needs.
+//
+// The kernel holds the addresses of a request and of its buffers from
+// io_submit until the request completes. The package keeps both reachable
+// and in place for that whole time, and no call returns while the kernel may
+// still write into the caller's memory.
+package aio
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// A Context is a kernel AIO context: a completion ring, an eventfd that the
+// kernel signals on every completion, and a bounded set of request slots. It
+// is safe for concurrent use by many goroutines.
+type Context struct {
+	id        contextID
+	maxEvents int
+	ring      *ring // nil when completions are reaped with io_getevents
+
+	eventfd     int      // the eventfd's number, for the iocbs' aio_resfd
+	eventfdFile *os.File // the same eventfd, registered with the poller
+	eventfdConn syscall.RawConn
+
+	slots []slot     // kernel-visible request state, one per request in flight
+	free  chan int32 // indexes of free slots
+
+	submitter submitter
+	reaper    reaper
+	batch     completionQueue
+
+	closing   chan struct{} // closed when Close starts
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// An Option configures a Context.
+type Option func(*options)
+
+type options struct {
+	syscallReaping bool
+}
+
+// WithSyscallReaping makes the Context reap completions with io_getevents
+// even where it could read them from the completion ring in user space.
+func WithSyscallReaping() Option {
+	return func(o *options) { o.syscallReaping = true }
+}
+
+// NewContext creates a Context that allows maxEvents requests in flight at
+// once. Requests beyond that wait for a free slot; they are not refused.
+//
+// The kernel counts the contexts' events against the system-wide limit
+// fs.aio-max-nr; when it would be exceeded, NewContext returns an error that
+// matches syscall.EAGAIN and says so. Where the kernel has no AIO, or a
+// seccomp profile forbids it, the error also matches errors.ErrUnsupported.
+func NewContext(maxEvents int, opts ...Option) (*Context, error) {
+	if maxEvents <= 0 || maxEvents > 1<<20 {
+		return nil, os.NewSyscallError("io_setup", &argError{fmt.Sprintf("maxEvents %d is out of range: it must be between 1 and %d", maxEvents, 1<<20)})
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+
+	var id contextID
+	if err := ioSetup(uint32(maxEvents), &id); err != nil {
+		return nil, os.NewSyscallError("io_setup", setupError(err, maxEvents))
+	}
+	c := &Context{
+		id:        id,
+		maxEvents: maxEvents,
+		slots:     make([]slot, maxEvents),
+		free:      make(chan int32, maxEvents),
+		closing:   make(chan struct{}),
+	}
+
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		ioDestroy(c.id)
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	c.eventfd = efd
+	c.eventfdFile = os.NewFile(uintptr(efd), "aio-eventfd")
+	if c.eventfdConn, err = c.eventfdFile.SyscallConn(); err != nil {
+		c.eventfdFile.Close()
+		ioDestroy(c.id)
+		return nil, err
+	}
+
+	if !o.syscallReaping {
+		c.ring = mapRing(c.id)
+	}
+	for i := range c.slots {
+		c.slots[i].done = make(chan struct{}, 1)
+		c.free <- int32(i)
+	}
+	c.submitter.init(maxEvents)
+	c.batch.init(maxEvents)
+	c.reaper.init(maxEvents)
+	go c.reapLoop()
+	return c, nil
+}
+
+// setupError explains why io_setup failed.
+func setupError(err error, maxEvents int) error {
+	errno, ok := err.(syscall.Errno)
+	if !ok {
+		return err
+	}
+	switch errno {
+	case syscall.EAGAIN:
+		return &hintError{errno: errno, hint: fmt.Sprintf(
+			"%d more events would exceed the system-wide limit fs.aio-max-nr (%s, in use %s); raise it with sysctl fs.aio-max-nr, or use fewer or smaller contexts",
+			maxEvents, readSysctl("aio-max-nr"), readSysctl("aio-nr"))}
+	case syscall.ENOSYS:
+		return &hintError{errno: errno, hint: "this kernel was built without AIO (CONFIG_AIO)", unsupported: true}
+	case syscall.EPERM:
+		return &hintError{errno: errno, hint: "the AIO system calls are forbidden here, for example by a seccomp profile", unsupported: true}
+	case syscall.EINVAL:
+		return &hintError{errno: errno, hint: fmt.Sprintf("the kernel refused %d events", maxEvents)}
+	}
+	return err
+}
+
+func readSysctl(name string) string {
+	b, err := os.ReadFile("/proc/sys/fs/" + name)
+	if err != nil {
+		return "unknown"
+	}
+	return string(trimNewline(b))
+}
+
+func trimNewline(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// MaxEvents returns the number of requests the Context allows in flight.
+func (c *Context) MaxEvents() int { return c.maxEvents }
+
+// Close waits for every request in flight to complete, then releases the
+// kernel context. Operations that have not been submitted when Close starts,
+// including those waiting for a free slot, fail with ErrClosed. Close does
+// not close the Context's Files, but their operations fail with ErrClosed
+// afterwards. Calling Close again returns the first call's result.
+func (c *Context) Close() error {
+	c.closeOnce.Do(func() {
+		c.closed.Store(true)
+		close(c.closing)
+		for range c.maxEvents {
+			<-c.free // every slot back: nothing is in flight
+		}
+		c.eventfdFile.Close()
+		<-c.reaper.stopped
+		c.batch.close()
+		if err := ioDestroy(c.id); err != nil {
+			c.closeErr = os.NewSyscallError("io_destroy", err)
+		}
+	})
+	return c.closeErr
+}

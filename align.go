@@ -1,0 +1,55 @@
+package aio
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// alignment is what O_DIRECT requires of a file's I/O: buffer addresses a
+// multiple of mem, offsets and lengths a multiple of offset.
+type alignment struct {
+	mem    uint32
+	offset uint32
+}
+
+// defaultAlignment is assumed when neither statx nor the block device says:
+// 512 bytes, the logical block size of nearly every disk.
+var defaultAlignment = alignment{mem: 512, offset: 512}
+
+// directIOAlignment finds the alignment O_DIRECT requires for fd: from statx
+// STATX_DIOALIGN (Linux 6.1+, where the filesystem reports it), else from the
+// block device's logical block size (BLKSSZGET), else the 512-byte default.
+func directIOAlignment(fd int) alignment {
+	var st unix.Statx_t
+	err := unix.Statx(fd, "", unix.AT_EMPTY_PATH, unix.STATX_TYPE|unix.STATX_DIOALIGN, &st)
+	if err == nil && st.Mask&unix.STATX_DIOALIGN != 0 && st.Dio_offset_align != 0 && st.Dio_mem_align != 0 {
+		return alignment{mem: st.Dio_mem_align, offset: st.Dio_offset_align}
+	}
+	if err == nil && st.Mode&unix.S_IFMT == unix.S_IFBLK {
+		if size, err := unix.IoctlGetInt(fd, unix.BLKSSZGET); err == nil && size > 0 {
+			return alignment{mem: 512, offset: uint32(size)}
+		}
+	}
+	return defaultAlignment
+}
+
+// check reports the first misalignment of an I/O at off with buffer b. With
+// checkOffset false (appending writes, whose position the kernel picks) the
+// offset is not checked.
+func (a alignment) check(b []byte, off int64, checkOffset bool) error {
+	if checkOffset && uint64(off)%uint64(a.offset) != 0 {
+		return &alignmentError{what: "offset", value: uint64(off), align: a.offset}
+	}
+	return a.checkBuffer(b)
+}
+
+func (a alignment) checkBuffer(b []byte) error {
+	if addr := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b)))); addr%uint64(a.mem) != 0 {
+		return &alignmentError{what: "buffer address", value: addr, align: a.mem}
+	}
+	if uint64(len(b))%uint64(a.offset) != 0 {
+		return &alignmentError{what: "length", value: uint64(len(b)), align: a.offset}
+	}
+	return nil
+}

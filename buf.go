@@ -1,0 +1,107 @@
+package aio
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// A Buf is memory for direct I/O: anonymous memory mapped outside the Go
+// heap, aligned to the page size, which satisfies the alignment O_DIRECT
+// needs on every common device. It is not moved or freed by the garbage
+// collector; call Free when done with it, and not while I/O uses it.
+type Buf struct {
+	mem    []byte // the whole mapping
+	size   int
+	locked bool
+}
+
+// NewBuf maps size bytes of zeroed, page-aligned memory.
+func NewBuf(size int) (*Buf, error) {
+	return newBuf(size, false)
+}
+
+// NewLockedBuf is NewBuf with the memory locked into RAM (mlock), so that it
+// is never paged out. The amount of memory a process may lock is limited by
+// RLIMIT_MEMLOCK (ulimit -l); beyond it NewLockedBuf fails with an error
+// that says so.
+func NewLockedBuf(size int) (*Buf, error) {
+	return newBuf(size, true)
+}
+
+func newBuf(size int, lock bool) (*Buf, error) {
+	if size <= 0 {
+		return nil, fmt.Errorf("aio: buffer size %d: it must be positive", size)
+	}
+	page := os.Getpagesize()
+	mapped := (size + page - 1) / page * page
+	if mapped < size {
+		return nil, fmt.Errorf("aio: buffer size %d is too large", size)
+	}
+	mem, err := unix.Mmap(-1, 0, mapped, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, fmt.Errorf("aio: mapping %d bytes: %w", size, os.NewSyscallError("mmap", err))
+	}
+	if lock {
+		if err := unix.Mlock(mem); err != nil {
+			unix.Munmap(mem)
+			return nil, lockError(size, err)
+		}
+	}
+	return &Buf{mem: mem, size: size, locked: lock}, nil
+}
+
+func lockError(size int, err error) error {
+	errno, _ := err.(syscall.Errno)
+	if errno == syscall.ENOMEM || errno == syscall.EPERM || errno == syscall.EAGAIN {
+		var lim unix.Rlimit
+		limit := "unknown"
+		if unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim) == nil {
+			limit = fmt.Sprintf("%d bytes", lim.Cur)
+		}
+		return fmt.Errorf("aio: locking %d bytes: %w", size, os.NewSyscallError("mlock", &hintError{
+			errno: errno,
+			hint:  "RLIMIT_MEMLOCK (" + limit + ") does not allow it; raise it (ulimit -l, LimitMEMLOCK= in systemd) or use NewBuf, which does not lock",
+		}))
+	}
+	return fmt.Errorf("aio: locking %d bytes: %w", size, os.NewSyscallError("mlock", err))
+}
+
+// Bytes returns the buffer's memory, Len bytes long. It is nil after Free.
+func (b *Buf) Bytes() []byte {
+	if b.mem == nil {
+		return nil
+	}
+	return b.mem[:b.size:b.size]
+}
+
+// Len returns the buffer's size in bytes, 0 after Free.
+func (b *Buf) Len() int {
+	if b.mem == nil {
+		return 0
+	}
+	return b.size
+}
+
+// Locked reports whether the memory is locked into RAM.
+func (b *Buf) Locked() bool { return b.locked }
+
+var errFreed = errors.New("aio: buffer already freed")
+
+// Free unmaps the memory. Slices from Bytes must not be used afterwards, and
+// no I/O may be using them when Free is called. Calling Free again returns an
+// error.
+func (b *Buf) Free() error {
+	if b.mem == nil {
+		return errFreed
+	}
+	mem := b.mem
+	b.mem = nil
+	if err := unix.Munmap(mem); err != nil {
+		return os.NewSyscallError("munmap", err)
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package aio
+
+import (
+	"os"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// A File is an open file or block device whose reads, writes and syncs go
+// through a Context's kernel AIO. It is safe for concurrent use.
+type File struct {
+	ctx    *Context
+	file   *os.File
+	fd     int32
+	name   string
+	direct bool      // opened with O_DIRECT: alignment is checked
+	append bool      // opened with O_APPEND: the kernel ignores offsets of writes
+	align  alignment // what O_DIRECT requires here
+
+	// Every operation holds mu for reading from before it submits until its
+	// completion has been reaped; Close takes it for writing, so the
+	// descriptor stays open while any request on it is queued or in flight.
+	mu     sync.RWMutex
+	closed bool
+}
+
+// OpenFile opens the named file for direct I/O through c: it is os.OpenFile
+// with O_DIRECT and O_CLOEXEC added to flag. Reads and writes must then use
+// memory, offsets and lengths aligned as the file's storage requires (see
+// File.Alignment); aio.NewBuf gives suitable memory.
+//
+// Filesystems that do not support O_DIRECT, tmpfs among them, refuse the
+// open with an error that matches syscall.EINVAL and says so.
+func (c *Context) OpenFile(name string, flag int, perm os.FileMode) (*File, error) {
+	if c.closed.Load() {
+		return nil, pathError("open", name, ErrClosed)
+	}
+	f, err := os.OpenFile(name, flag|syscall.O_DIRECT|syscall.O_CLOEXEC, perm)
+	if err != nil {
+		if pe, ok := err.(*os.PathError); ok && pe.Err == syscall.EINVAL {
+			pe.Err = &hintError{errno: syscall.EINVAL, hint: noDirectIOHint(name)}
+		}
+		return nil, err
+	}
+	file, err := c.bind(f, name)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return file, nil
+}
+
+// noDirectIOHint explains an EINVAL from opening name with O_DIRECT.
+func noDirectIOHint(name string) string {
+	dir := name
+	if st, err := os.Stat(name); err != nil || !st.IsDir() {
+		dir = parentDir(name)
+	}
+	var fs unix.Statfs_t
+	if unix.Statfs(dir, &fs) == nil && fs.Type == unix.TMPFS_MAGIC {
+		return "this file is on tmpfs, which does not support O_DIRECT; use a file on a disk filesystem such as ext4 or xfs, or a block device"
+	}
+	return "the filesystem probably does not support O_DIRECT; use a file on a disk filesystem such as ext4 or xfs, or a block device"
+}
+
+func parentDir(name string) string {
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '/' {
+			if i == 0 {
+				return "/"
+			}
+			return name[:i]
+		}
+	}
+	return "."
+}
+
+// NewFile binds an open file to c and takes ownership of it: File.Close
+// closes it, and f must not be used or closed elsewhere meanwhile. The file's
+// flags are used as they are: without O_DIRECT, the kernel does the I/O
+// through the page cache, usually synchronously inside io_submit.
+func (c *Context) NewFile(f *os.File) (*File, error) {
+	if f == nil {
+		return nil, pathError("aio", "", &argError{"NewFile: nil *os.File"})
+	}
+	if c.closed.Load() {
+		return nil, pathError("aio", f.Name(), ErrClosed)
+	}
+	return c.bind(f, f.Name())
+}
+
+func (c *Context) bind(f *os.File, name string) (*File, error) {
+	file := &File{ctx: c, file: f, name: name}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var fdErr error
+	// Control, not Fd: Fd would switch a poller-registered descriptor to
+	// blocking mode.
+	err = rc.Control(func(fd uintptr) {
+		file.fd = int32(fd)
+		var flags int
+		if flags, fdErr = unix.FcntlInt(fd, unix.F_GETFL, 0); fdErr != nil {
+			return
+		}
+		file.direct = flags&syscall.O_DIRECT != 0
+		file.append = flags&syscall.O_APPEND != 0
+		file.align = defaultAlignment
+		if file.direct {
+			file.align = directIOAlignment(int(fd))
+		}
+	})
+	if err == nil {
+		err = fdErr
+	}
+	if err != nil {
+		return nil, pathError("fcntl", name, err)
+	}
+	return file, nil
+}
+
+// Name returns the name the file was opened with.
+func (f *File) Name() string { return f.name }
+
+// Direct reports whether the file does direct I/O (O_DIRECT), and so whether
+// addresses, offsets and lengths must be aligned.
+func (f *File) Direct() bool { return f.direct }
+
+// Alignment returns what O_DIRECT requires of this file's I/O: buffer
+// addresses a multiple of mem bytes, offsets and lengths a multiple of
+// offset bytes. The values come from statx (STATX_DIOALIGN) where the kernel
+// reports them, else from the block device's logical block size, else 512.
+// For a file without O_DIRECT both are 1.
+func (f *File) Alignment() (mem, offset int) {
+	if !f.direct {
+		return 1, 1
+	}
+	return int(f.align.mem), int(f.align.offset)
+}
+
+// Close waits for the file's requests in flight to complete, then closes
+// it. Later operations on the File fail with ErrClosed.
+func (f *File) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return pathError("close", f.name, ErrClosed)
+	}
+	f.closed = true
+	return f.file.Close()
+}
+
+// begin marks the start of an operation on f; end must follow it.
+func (f *File) begin(op string) error {
+	f.mu.RLock()
+	if f.closed || f.ctx.closed.Load() {
+		f.mu.RUnlock()
+		return pathError(op, f.name, ErrClosed)
+	}
+	return nil
+}
+
+func (f *File) end() { f.mu.RUnlock() }

@@ -1,0 +1,90 @@
+// Command gen writes the architecture-dependent files of package aio: for
+// each target, zsyscall_linux_<arch>.go (system call numbers and stubs) and
+// ziocb_linux_<arch>.go (struct iocb, struct io_event and their constants).
+//
+// Layouts and numbers come from the kernel's UAPI headers through the
+// target's C compiler (go tool cgo -godefs); the stubs come from the //sys
+// prototypes in the package's syscall_linux.go.
+//
+// Usage, from the repository root:
+//
+//	go run ./gen                 # every target
+//	go run ./gen -arch arm64     # one target
+//	go run ./gen -packages       # the Debian packages the targets need
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+func main() {
+	arch := flag.String("arch", "", "generate only for this GOARCH (default: every target)")
+	dir := flag.String("dir", ".", "directory of package aio")
+	listPackages := flag.Bool("packages", false, "print the Debian packages that generation needs and exit")
+	flag.Parse()
+
+	if *listPackages {
+		var all []string
+		for _, t := range targets {
+			all = append(all, t.packages...)
+		}
+		fmt.Println(strings.Join(all, " "))
+		return
+	}
+
+	selected := targets
+	if *arch != "" {
+		t, ok := findTarget(*arch)
+		if !ok {
+			fatalf("no target for GOARCH %q; add a row to the table in gen/targets.go", *arch)
+		}
+		selected = []target{t}
+	}
+
+	protos, err := parsePrototypes(filepath.Join(*dir, "syscall_linux.go"))
+	if err != nil {
+		fatalf("%v", err)
+	}
+	for _, t := range selected {
+		if err := generate(t, *dir, protos); err != nil {
+			fatalf("%s: %v", t.goArch, err)
+		}
+	}
+}
+
+func generate(t target, dir string, protos []prototype) error {
+	layouts, err := godefs(t, filepath.Join(dir, "gen", "defs", "iocb.go"))
+	if err != nil {
+		return err
+	}
+	if err := checkLayout(t, layouts); err != nil {
+		return err
+	}
+	numbers, err := godefs(t, filepath.Join(dir, "gen", "defs", "sysnum.go"))
+	if err != nil {
+		return err
+	}
+
+	iocbFile, err := render(t, "", layouts)
+	if err != nil {
+		return err
+	}
+	stubs, imports := renderStubs(protos)
+	syscallFile, err := render(t, imports, numbers+"\n"+stubs)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ziocb_linux_"+t.goArch+".go"), iocbFile, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "zsyscall_linux_"+t.goArch+".go"), syscallFile, 0o644)
+}
+
+func fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "gen: "+format+"\n", args...)
+	os.Exit(1)
+}

@@ -1,0 +1,38 @@
+package main
+
+// A target is one architecture the package supports. Adding an architecture
+// is adding a row to targets; everything else follows from it.
+type target struct {
+	goArch     string   // GOARCH
+	kernelArch string   // the kernel's name for it (arch/<name>)
+	triple     string   // GNU triple of its C compiler: <triple>-gcc
+	bigEndian  bool     // byte order, checked against the compiler's layout
+	wordSize   int      // bits in a C long, checked likewise
+	packages   []string // Debian packages that provide the compiler and headers
+}
+
+var targets = []target{
+	{
+		goArch:     "amd64",
+		kernelArch: "x86",
+		triple:     "x86_64-linux-gnu",
+		wordSize:   64,
+		packages:   []string{"gcc", "linux-libc-dev"},
+	},
+	{
+		goArch:     "arm64",
+		kernelArch: "arm64",
+		triple:     "aarch64-linux-gnu",
+		wordSize:   64,
+		packages:   []string{"gcc-aarch64-linux-gnu", "linux-libc-dev-arm64-cross", "libc6-dev-arm64-cross"},
+	},
+}
+
+func findTarget(goArch string) (target, bool) {
+	for _, t := range targets {
+		if t.goArch == goArch {
+			return t, true
+		}
+	}
+	return target{}, false
+}

@@ -1,0 +1,108 @@
+package aio
+
+import (
+	"fmt"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Flags are per-request flags: the kernel's RWF_* values, which travel in the
+// iocb's aio_rw_flags field. (The iocb's aio_flags field is a different
+// thing: it carries only IOCB_FLAG_RESFD and IOCB_FLAG_IOPRIO, and the kernel
+// silently ignores unknown bits there, so RWF bits put in it do nothing.)
+type Flags uint32
+
+const (
+	// FlagHighPriority is RWF_HIPRI. The kernel accepts it for AIO but
+	// clears it, since nothing polls for AIO completions; it is kept for
+	// symmetry with preadv2/pwritev2.
+	FlagHighPriority Flags = rwfHipri
+
+	// FlagDSync is RWF_DSYNC: the write is durable (data and the metadata
+	// needed to read it back) when it completes, like O_DSYNC for one
+	// request.
+	FlagDSync Flags = rwfDsync
+
+	// FlagSync is RWF_SYNC: like FlagDSync, and all metadata is durable too,
+	// like O_SYNC for one request.
+	FlagSync Flags = rwfSync
+
+	// FlagNoWait is RWF_NOWAIT (Linux 4.14+): the request fails with EAGAIN
+	// instead of waiting for something the kernel would have to block on
+	// (block allocation, a lock, a full device queue). Retry without the flag
+	// after EAGAIN; resubmitting it unchanged may fail again. Some kernels and
+	// filesystems have returned spurious errors with it: treat it as a hint.
+	FlagNoWait Flags = rwfNowait
+
+	// FlagAppend is RWF_APPEND (Linux 4.16+): the write goes to the end of
+	// the file, whatever offset is given, like O_APPEND for one request.
+	FlagAppend Flags = rwfAppend
+)
+
+const knownFlags = FlagHighPriority | FlagDSync | FlagSync | FlagNoWait | FlagAppend
+
+var flagNames = []struct {
+	flag Flags
+	name string
+}{
+	{FlagHighPriority, "FlagHighPriority"},
+	{FlagDSync, "FlagDSync"},
+	{FlagSync, "FlagSync"},
+	{FlagNoWait, "FlagNoWait"},
+	{FlagAppend, "FlagAppend"},
+}
+
+// String returns the names of the flags that are set, joined by "|".
+func (f Flags) String() string {
+	if f == 0 {
+		return "0"
+	}
+	var names []string
+	for _, fn := range flagNames {
+		if f&fn.flag != 0 {
+			names = append(names, fn.name)
+			f &^= fn.flag
+		}
+	}
+	if f != 0 {
+		names = append(names, fmt.Sprintf("%#x", uint32(f)))
+	}
+	return strings.Join(names, "|")
+}
+
+// maxIovecs is the kernel's UIO_MAXIOV: the most buffers one vectored request
+// may have.
+const maxIovecs = 1024
+
+// prepare fills cb for one request on fd. For vectored commands addr is the
+// address of an iovec array and length its number of entries; for fsync and
+// fdatasync both are zero, as are off and flags (the kernel rejects anything
+// else). Completion is signalled on eventfd resfd, and the kernel hands data
+// back in the completion so the request can be found again.
+func (cb *iocb) prepare(cmd uint16, fd int32, addr unsafe.Pointer, length int, off int64, flags Flags, resfd int32, data uint64) {
+	*cb = iocb{
+		Data:      data,
+		RwFlags:   int32(flags),
+		LioOpcode: cmd,
+		Fildes:    uint32(fd),
+		Buf:       uint64(uintptr(addr)),
+		Nbytes:    uint64(length),
+		Offset:    off,
+		Flags:     iocbFlagResfd,
+		Resfd:     uint32(resfd),
+	}
+}
+
+// iovecsFor writes an iovec for each of bufs into iov (reusing its storage)
+// and returns it.
+func iovecsFor(iov []unix.Iovec, bufs [][]byte) []unix.Iovec {
+	iov = iov[:0]
+	for _, b := range bufs {
+		v := unix.Iovec{Base: unsafe.SliceData(b)}
+		v.SetLen(len(b))
+		iov = append(iov, v)
+	}
+	return iov
+}

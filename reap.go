@@ -1,0 +1,120 @@
+package aio
+
+import (
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// A reaper collects completions. One goroutine per Context waits for the
+// eventfd to become readable through the runtime poller, so it holds no OS
+// thread while nothing completes; then it reaps without blocking, from the
+// user-space ring or with a zero-timeout io_getevents. Other goroutines (the
+// batch Wait) may reap too; mu makes sure only one does at a time.
+type reaper struct {
+	mu      sync.Mutex
+	events  []ioEvent // used under mu
+	counter [8]byte   // the eventfd's value, read by the reaping goroutine
+	stopped chan struct{}
+}
+
+func (r *reaper) init(maxEvents int) {
+	r.events = make([]ioEvent, min(maxEvents, 256))
+	r.stopped = make(chan struct{})
+}
+
+// reapLoop runs until the eventfd is closed, which Close does only once
+// every request has completed.
+func (c *Context) reapLoop() {
+	defer close(c.reaper.stopped)
+	for {
+		err := c.eventfdConn.Read(c.readEventfd)
+		if err != nil {
+			return
+		}
+		c.reap()
+	}
+}
+
+// readEventfd resets the eventfd's counter. It reports false, so that the
+// poller parks the goroutine, while no completion has been signalled.
+func (c *Context) readEventfd(fd uintptr) bool {
+	_, err := readNow(int(fd), &c.reaper.counter[0], len(c.reaper.counter))
+	return err != syscall.EAGAIN
+}
+
+// reap delivers every completion available now and reports how many.
+func (c *Context) reap() int {
+	c.reaper.mu.Lock()
+	defer c.reaper.mu.Unlock()
+	return c.reapLocked()
+}
+
+// tryReap is reap unless another goroutine is reaping, which then delivers
+// what is there.
+func (c *Context) tryReap() int {
+	if !c.reaper.mu.TryLock() {
+		return 0
+	}
+	defer c.reaper.mu.Unlock()
+	return c.reapLocked()
+}
+
+func (c *Context) reapLocked() int {
+	r := &c.reaper
+	total := 0
+	for {
+		var n int
+		if c.ring != nil {
+			n = c.ring.read(r.events)
+		} else {
+			n = c.getevents(r.events)
+		}
+		for i := range r.events[:n] {
+			ev := &r.events[i]
+			c.complete(int32(ev.Data), ev.Res)
+		}
+		total += n
+		if n < len(r.events) {
+			return total
+		}
+	}
+}
+
+var zeroTimeout unix.Timespec
+
+// getevents reaps with io_getevents and a zero timeout, which never blocks.
+func (c *Context) getevents(events []ioEvent) int {
+	for {
+		n, err := ioGeteventsNow(c.id, 0, len(events), &events[0], &zeroTimeout)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			// Only a broken context makes io_getevents fail here; the
+			// requests in flight would then never complete.
+			panic("aio: io_getevents: " + err.Error())
+		}
+		return n
+	}
+}
+
+// complete delivers result res of the request in slot idx: a call's waiter
+// is woken; a batch request goes to the completion queue and its slot is
+// freed at once.
+func (c *Context) complete(idx int32, res int64) {
+	s := &c.slots[idx]
+	if !s.armed.Swap(false) {
+		panic("aio: completion for a request that is not in flight")
+	}
+	if req := s.req; req != nil {
+		req.finish(res)
+		req.File.end()
+		c.release(idx)
+		c.batch.push(req)
+		return
+	}
+	s.res = res
+	s.done <- struct{}{}
+}

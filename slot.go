@@ -1,0 +1,60 @@
+package aio
+
+import (
+	"context"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// A slot is the state of one request in flight. The Context's slots live in
+// one array allocated with it, so the iocb the kernel points at never moves,
+// and the references to the caller's buffers keep them reachable until the
+// completion has been reaped.
+type slot struct {
+	cb   iocb
+	iov  []unix.Iovec // the iovecs of a vectored request
+	buf  []byte       // keeps the caller's buffer alive while in flight
+	bufs [][]byte     // likewise for vectored requests
+	file *File
+
+	// armed is set when the slot is queued for submission and cleared when
+	// its completion is delivered. The kernel orders the two, but the race
+	// detector cannot see that; the atomic makes the order visible to it and
+	// catches a completion delivered twice.
+	armed atomic.Bool
+
+	res  int64         // the completion's result: bytes, or -errno
+	done chan struct{} // receives once when a call's request completes
+	req  *Request      // the batch request, nil for a call
+}
+
+// acquire waits for a free slot. It gives up when ctx is done or the Context
+// closes, and then nothing has been submitted.
+func (c *Context) acquire(ctx context.Context) (int32, error) {
+	var idx int32
+	select {
+	case idx = <-c.free:
+	default:
+		select {
+		case idx = <-c.free:
+		case <-ctx.Done():
+			return -1, ctx.Err()
+		case <-c.closing:
+			return -1, ErrClosed
+		}
+	}
+	if c.closed.Load() {
+		c.free <- idx
+		return -1, ErrClosed
+	}
+	return idx, nil
+}
+
+// release clears a slot whose completion has been reaped and frees it.
+func (c *Context) release(idx int32) {
+	s := &c.slots[idx]
+	s.buf, s.bufs, s.file, s.req = nil, nil, nil, nil
+	clear(s.iov)
+	c.free <- idx
+}
