@@ -113,6 +113,7 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 	c.submitter.init(maxEvents)
 	c.batch.init(maxEvents)
 	c.reaper.init(maxEvents)
+	c.reaper.readEventfd = c.readEventfd
 	go c.reapLoop()
 	return c, nil
 }
@@ -171,6 +172,9 @@ func (c *Context) Close() error {
 		c.eventfdFile.Close()
 		<-c.reaper.stopped
 		c.batch.close()
+		c.reaper.mu.Lock()
+		c.reaper.destroyed = true
+		c.reaper.mu.Unlock()
 		if err := ioDestroy(c.id); err != nil {
 			c.closeErr = os.NewSyscallError("io_destroy", err)
 		}

@@ -16,7 +16,13 @@ type reaper struct {
 	mu      sync.Mutex
 	events  []ioEvent // used under mu
 	counter [8]byte   // the eventfd's value, read by the reaping goroutine
+	// destroyed is set, under mu, before io_destroy unmaps the ring: from
+	// then on there is nothing to reap and no memory to read it from.
+	destroyed bool
 	stopped chan struct{}
+	// readEventfd is the Context's method value, made once: making it on
+	// every wake-up would allocate.
+	readEventfd func(fd uintptr) bool
 }
 
 func (r *reaper) init(maxEvents int) {
@@ -29,7 +35,7 @@ func (r *reaper) init(maxEvents int) {
 func (c *Context) reapLoop() {
 	defer close(c.reaper.stopped)
 	for {
-		err := c.eventfdConn.Read(c.readEventfd)
+		err := c.eventfdConn.Read(c.reaper.readEventfd)
 		if err != nil {
 			return
 		}
@@ -63,6 +69,9 @@ func (c *Context) tryReap() int {
 
 func (c *Context) reapLocked() int {
 	r := &c.reaper
+	if r.destroyed {
+		return 0
+	}
 	total := 0
 	for {
 		var n int

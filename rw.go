@@ -112,6 +112,9 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 	if err := f.validate(cmd, p, bufs, off, flags); err != nil {
 		return 0, pathError(op, f.name, err)
 	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	if err := f.begin(op); err != nil {
 		return 0, err
 	}
