@@ -19,7 +19,7 @@ type reaper struct {
 	// destroyed is set, under mu, before io_destroy unmaps the ring: from
 	// then on there is nothing to reap and no memory to read it from.
 	destroyed bool
-	stopped chan struct{}
+	stopped   chan struct{}
 	// readEventfd is the Context's method value, made once: making it on
 	// every wake-up would allocate.
 	readEventfd func(fd uintptr) bool

@@ -1,5 +1,10 @@
 package aio_test
 
-import "unsafe"
+import (
+	"runtime"
+	"unsafe"
+)
 
 func uintptrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
