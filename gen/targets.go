@@ -26,6 +26,42 @@ var targets = []target{
 		wordSize:   64,
 		packages:   []string{"gcc-aarch64-linux-gnu", "linux-libc-dev-arm64-cross", "libc6-dev-arm64-cross"},
 	},
+	{
+		goArch:     "386",
+		kernelArch: "x86",
+		triple:     "i686-linux-gnu",
+		wordSize:   32,
+		packages:   []string{"gcc-i686-linux-gnu", "linux-libc-dev-i386-cross", "libc6-dev-i386-cross"},
+	},
+	{
+		goArch:     "arm",
+		kernelArch: "arm",
+		triple:     "arm-linux-gnueabihf",
+		wordSize:   32,
+		packages:   []string{"gcc-arm-linux-gnueabihf", "linux-libc-dev-armhf-cross", "libc6-dev-armhf-cross"},
+	},
+	{
+		goArch:     "ppc64le",
+		kernelArch: "powerpc",
+		triple:     "powerpc64le-linux-gnu",
+		wordSize:   64,
+		packages:   []string{"gcc-powerpc64le-linux-gnu", "linux-libc-dev-ppc64el-cross", "libc6-dev-ppc64el-cross"},
+	},
+	{
+		goArch:     "riscv64",
+		kernelArch: "riscv",
+		triple:     "riscv64-linux-gnu",
+		wordSize:   64,
+		packages:   []string{"gcc-riscv64-linux-gnu", "linux-libc-dev-riscv64-cross", "libc6-dev-riscv64-cross"},
+	},
+	{
+		goArch:     "s390x",
+		kernelArch: "s390",
+		triple:     "s390x-linux-gnu",
+		bigEndian:  true,
+		wordSize:   64,
+		packages:   []string{"gcc-s390x-linux-gnu", "linux-libc-dev-s390x-cross", "libc6-dev-s390x-cross"},
+	},
 }
 
 func findTarget(goArch string) (target, bool) {
