@@ -1,10 +1,12 @@
 # Targets:
-#   make run        the quick start (a write and a read through kernel AIO)
+#   make run        aiobench's default run: 4 KiB random reads on a temporary file here
+#   make quickstart the quick start (a write and a read through kernel AIO)
 #   make test       host tests, cross-arch checks, then the VM tests
 #   make gen        regenerate the per-architecture files
 #   make check-gen  regenerate and fail if anything changed
 #   make lint       gofmt, go vet, staticcheck
 #   make vmtest     the VM tests alone (ARCHES="amd64 arm64" by default)
+#   make bench      Go benchmarks, then aiobench -compare against fio on a loop device (root)
 
 SHELL       := /bin/bash
 GO          ?= go
@@ -18,9 +20,12 @@ QEMU_USER    = arm64:aarch64 arm:arm ppc64le:ppc64le riscv64:riscv64 s390x:s390x
 STATICCHECK  = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 NESTED       = vmtests cmd/aiobench
 
-.PHONY: run gen gen-deps check-gen test test-host cross lint vmtest bench
+.PHONY: run quickstart gen gen-deps check-gen test test-host cross lint vmtest bench
 
 run:
+	cd cmd/aiobench && $(GO) run . -dir $(CURDIR)
+
+quickstart:
 	$(GO) run ./examples/quickstart
 
 gen-deps:
@@ -43,6 +48,7 @@ test: test-host cross
 
 test-host:
 	$(GO) test -race -count=1 ./...
+	cd cmd/aiobench && $(GO) test -race -count=1 ./...
 
 cross:
 	@command -v qemu-s390x-static >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-user-static; }
@@ -70,3 +76,7 @@ lint:
 
 vmtest:
 	./vmtests/run.sh $(ARCHES)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 .
+	./bench/loopbench.sh

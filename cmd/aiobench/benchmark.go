@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"slices"
+)
+
+// benchmark prepares the target, carries out every planned run and sums
+// them up.
+func benchmark(ctx context.Context, cfg *config, progress progressOutput) (rep *report, err error) {
+	engines := cfg.engines
+	var notes []string
+	var fioPath string
+	if slices.Contains(engines, "fio") {
+		fioPath, err = exec.LookPath("fio")
+		switch {
+		case err != nil && cfg.compare:
+			engines = slices.DeleteFunc(slices.Clone(engines), func(e string) bool { return e == "fio" })
+			notes = append(notes, "fio is not installed, so only the Go engines ran (Debian: apt-get install fio)")
+		case err != nil:
+			return nil, fmt.Errorf("engine fio: %w (Debian: apt-get install fio)", err)
+		}
+	}
+
+	t, remove, err := prepareTarget(cfg)
+	defer func() { err = errors.Join(err, remove()) }()
+	if err != nil {
+		return nil, err
+	}
+	probe, err := newWorkload(cfg.pattern, cfg.blockSize, t.Size, cfg.readMix)
+	if err != nil {
+		return nil, err
+	}
+	rep = newReport(cfg, t, probe.readPercent)
+	rep.Notes = notes
+	if fioPath != "" {
+		rep.FioVersion = fioVersionOf(fioPath)
+	}
+
+	plan := makePlan(engines, cfg.queueDepths, cfg.rounds)
+	// A lone Go run on a file the user named is this process's whole work,
+	// so it may run here; anything else gets a fresh process per run.
+	inProcess := cfg.file != "" && len(plan) == 1
+	for i, planned := range plan {
+		out := progress
+		if len(plan) > 1 {
+			out.label = fmt.Sprintf("[%d/%d] ", i+1, len(plan))
+		}
+		res, err := carryOut(ctx, cfg, t, planned, fioPath, inProcess, out)
+		if err != nil {
+			return nil, err
+		}
+		res.Round = planned.round
+		rep.Runs = append(rep.Runs, res)
+	}
+	rep.Summary = summarize(rep.Runs)
+	return rep, nil
+}
+
+// carryOut measures one planned run: fio by running it, a Go engine here or
+// in a child process.
+func carryOut(ctx context.Context, cfg *config, t target, planned plannedRun, fioPath string, inProcess bool, progress progressOutput) (result, error) {
+	if planned.engine != "fio" && !inProcess {
+		return runInChild(ctx, cfg, t, planned, progress)
+	}
+	w, err := newWorkload(cfg.pattern, cfg.blockSize, t.Size, cfg.readMix)
+	if err != nil {
+		return result{}, err
+	}
+	j := job{engine: planned.engine, path: t.Path, workload: w, queueDepth: planned.queueDepth, runtime: cfg.runtime}
+	if planned.engine == "fio" {
+		return runFio(ctx, j, fioPath, progress)
+	}
+	return measureGoEngine(ctx, j, progress)
+}

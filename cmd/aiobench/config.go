@@ -1,0 +1,172 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// engineNames lists the engines in the order that reports show them.
+var engineNames = []string{"aio", "aio-batch", "pread", "fio"}
+
+// Limits that keep a mistyped flag from asking for something absurd.
+const (
+	maxQueueDepth = 4096
+	maxBlockSize  = 64 << 20
+	maxRounds     = 1000
+	// directIOAlignment is the alignment that O_DIRECT asks of sizes and
+	// offsets on common devices: the 512-byte logical sector.
+	directIOAlignment = 512
+)
+
+// A config is what the command line asks for.
+type config struct {
+	dir         string // where the temporary file goes when file is empty
+	file        string // file or block device to test
+	size        int64  // bytes of the target to use; 0 means the default
+	pattern     string // one of accessPatterns
+	readMix     int    // percentage of reads for randrw
+	blockSize   int
+	queueDepths []int
+	runtime     time.Duration
+	engines     []string
+	compare     bool
+	rounds      int
+	jsonOutput  bool
+	plotPath    string
+}
+
+// parseConfig reads the command line. Usage and flag errors go to stderr;
+// it returns flag.ErrHelp when help was asked for.
+func parseConfig(args []string, stderr io.Writer) (*config, error) {
+	cfg := &config{}
+	fs := flag.NewFlagSet("aiobench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: aiobench [flags]\n\n%s\nFlags:\n", usageSummary)
+		fs.PrintDefaults()
+	}
+	size := byteSize(0)
+	blockSize := byteSize(4096)
+	queueDepths := "32"
+	engines := "aio"
+	fs.StringVar(&cfg.dir, "dir", ".", "`directory` for the temporary test file, which is removed afterwards;\nits filesystem must support O_DIRECT (older kernels' tmpfs does not)")
+	fs.StringVar(&cfg.file, "file", "", "`path` of a file or block device to test instead of a temporary file;\na missing file is created and filled to -size and kept.\nWrite patterns overwrite its data")
+	fs.Var(&size, "size", "`bytes` of the target to use, such as 64m or 1g\n(default 64 MiB for a new file, all of an existing file or device)")
+	fs.StringVar(&cfg.pattern, "rw", "randread", "access `pattern`: "+strings.Join(accessPatterns, ", "))
+	fs.IntVar(&cfg.readMix, "rwmix", 50, "percentage of reads for -rw randrw")
+	fs.Var(&blockSize, "bs", "`bytes` in each I/O, a multiple of 512")
+	fs.StringVar(&queueDepths, "qd", queueDepths, "I/Os kept in flight: one `depth`, or a comma list such as 1,8,32,128 to sweep")
+	fs.DurationVar(&cfg.runtime, "runtime", 3*time.Second, "measured time of each run")
+	fs.StringVar(&engines, "engine", engines, "`engine`, or a comma list of them: "+strings.Join(engineNames, ", "))
+	fs.BoolVar(&cfg.compare, "compare", false, "run every engine, fio included if installed, and show ratios to fio and pread")
+	fs.IntVar(&cfg.rounds, "rounds", 1, "run each engine this many times, alternating, and report medians")
+	fs.BoolVar(&cfg.jsonOutput, "json", false, "print the report as JSON")
+	fs.StringVar(&cfg.plotPath, "plot", "", "draw IOPS and p99 latency against queue depth into this PNG `file`")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag (see -help)", fs.Arg(0))
+	}
+	cfg.size = int64(size)
+	cfg.blockSize = int(blockSize)
+	var err error
+	if cfg.queueDepths, err = parseQueueDepths(queueDepths); err != nil {
+		return nil, err
+	}
+	if cfg.engines, err = parseEngines(engines); err != nil {
+		return nil, err
+	}
+	if cfg.compare {
+		cfg.engines = slices.Clone(engineNames)
+	}
+	return cfg, cfg.validate()
+}
+
+// usageSummary opens the help text.
+const usageSummary = `aiobench measures O_DIRECT I/O from Go, the way fio measures it from C.
+Without flags it reads 4 KiB blocks at random, 32 at a time, for 3 s from a
+64 MiB temporary file in the current directory, through the aio package.
+
+Engines:
+  aio        -qd goroutines, each calling aio.File.ReadAt or WriteAt
+  aio-batch  one goroutine keeping -qd aio.Requests in flight
+             with Context.Submit and Context.Wait
+  pread      -qd goroutines, each calling os.File.ReadAt or WriteAt
+             on a file opened with O_DIRECT
+  fio        fio --ioengine=libaio --direct=1 with the same settings
+
+Every run of a Go engine happens in a fresh process, so that OS threads and
+memory left over from earlier runs do not count.
+`
+
+// validate checks the settings that parsing alone does not.
+func (cfg *config) validate() error {
+	var problems []error
+	if !slices.Contains(accessPatterns, cfg.pattern) {
+		problems = append(problems, fmt.Errorf("-rw %q: want one of %s", cfg.pattern, strings.Join(accessPatterns, ", ")))
+	}
+	if cfg.readMix < 0 || cfg.readMix > 100 {
+		problems = append(problems, fmt.Errorf("-rwmix %d: want a percentage from 0 to 100", cfg.readMix))
+	}
+	if cfg.blockSize <= 0 || cfg.blockSize%directIOAlignment != 0 || cfg.blockSize > maxBlockSize {
+		problems = append(problems, fmt.Errorf("-bs %d: O_DIRECT needs a multiple of %d bytes, at most %s",
+			cfg.blockSize, directIOAlignment, formatSize(maxBlockSize)))
+	}
+	if cfg.size != 0 && cfg.blockSize > 0 && cfg.size < int64(cfg.blockSize) {
+		problems = append(problems, fmt.Errorf("-size %d is smaller than one block (-bs %d)", cfg.size, cfg.blockSize))
+	}
+	if cfg.runtime <= 0 {
+		problems = append(problems, fmt.Errorf("-runtime %v: want a positive duration such as 3s", cfg.runtime))
+	}
+	if cfg.rounds < 1 || cfg.rounds > maxRounds {
+		problems = append(problems, fmt.Errorf("-rounds %d: want 1 to %d", cfg.rounds, maxRounds))
+	}
+	if cfg.plotPath != "" && !strings.EqualFold(filepath.Ext(cfg.plotPath), ".png") {
+		problems = append(problems, fmt.Errorf("-plot %q: the plot is drawn as PNG; name a .png file", cfg.plotPath))
+	}
+	return errors.Join(problems...)
+}
+
+// parseQueueDepths reads -qd: one depth or a comma list of them.
+func parseQueueDepths(s string) ([]int, error) {
+	var depths []int
+	for field := range strings.SplitSeq(s, ",") {
+		field = strings.TrimSpace(field)
+		qd, err := strconv.Atoi(field)
+		if err != nil || qd < 1 || qd > maxQueueDepth {
+			return nil, fmt.Errorf("-qd %q: want queue depths from 1 to %d, separated by commas", s, maxQueueDepth)
+		}
+		if !slices.Contains(depths, qd) {
+			depths = append(depths, qd)
+		}
+	}
+	return depths, nil
+}
+
+// parseEngines reads -engine: one engine or a comma list, reordered as
+// engineNames lists them.
+func parseEngines(s string) ([]string, error) {
+	var engines []string
+	for field := range strings.SplitSeq(s, ",") {
+		field = strings.TrimSpace(field)
+		if !slices.Contains(engineNames, field) {
+			return nil, fmt.Errorf("-engine %q: want %s, or a comma list of them", field, strings.Join(engineNames, ", "))
+		}
+		engines = append(engines, field)
+	}
+	var ordered []string
+	for _, name := range engineNames {
+		if slices.Contains(engines, name) {
+			ordered = append(ordered, name)
+		}
+	}
+	return ordered, nil
+}

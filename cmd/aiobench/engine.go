@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// A job is one measured run: which engine, on what, with what workload.
+type job struct {
+	engine     string
+	path       string
+	workload   *workload
+	queueDepth int
+	runtime    time.Duration
+}
+
+// An ioLoop is a Go engine made ready for one run: files open and buffers
+// allocated, so that none of that counts in the measurement.
+type ioLoop interface {
+	// run issues I/O until m says stop, waits for the I/O still in flight
+	// and records every completion in m. It returns the first I/O error,
+	// after which it stops.
+	run(m *meter) error
+	// close releases the files and buffers.
+	close() error
+}
+
+// goEngines opens the Go engines by name.
+var goEngines = map[string]func(job) (ioLoop, error){
+	"aio":       openAIOGoroutines,
+	"aio-batch": openAIOBatch,
+	"pread":     openPreadGoroutines,
+}
+
+// measureGoEngine runs a Go engine in this process for j.runtime, or until
+// ctx is done, and measures it. CPU time and OS threads are the whole
+// process's, as a program using the engine would see them.
+func measureGoEngine(ctx context.Context, j job, progress progressOutput) (result, error) {
+	open, ok := goEngines[j.engine]
+	if !ok {
+		return result{}, fmt.Errorf("engine %q does not run in Go", j.engine)
+	}
+	loop, err := open(j)
+	if err != nil {
+		return result{}, fmt.Errorf("%s: %w", j.engine, err)
+	}
+	res, runErr := measure(ctx, j, loop, progress)
+	if err := errors.Join(runErr, loop.close()); err != nil {
+		return result{}, fmt.Errorf("%s: %w", j.engine, err)
+	}
+	return res, nil
+}
+
+// measure runs loop and takes the measurements around it.
+func measure(ctx context.Context, j job, loop ioLoop, progress progressOutput) (result, error) {
+	m := newMeter(j.queueDepth)
+	threads := startThreadSampler("/proc/self/status")
+	cpuBefore, err := processCPUTime()
+	if err != nil {
+		threads.finish()
+		return result{}, err
+	}
+	start := time.Now()
+	line := progress.start(func() string {
+		seconds := time.Since(start).Seconds()
+		return fmt.Sprintf("%s qd=%d  %4.1fs/%v  %8.0f IOPS", j.engine, j.queueDepth, seconds, j.runtime, float64(m.completed())/seconds)
+	})
+	stopTimer := time.AfterFunc(j.runtime, func() { m.stop.Store(true) })
+	stopOnCancel := context.AfterFunc(ctx, func() { m.stop.Store(true) })
+
+	runErr := loop.run(m)
+
+	elapsed := time.Since(start)
+	cpuAfter, cpuErr := processCPUTime()
+	stopTimer.Stop()
+	stopOnCancel()
+	line.finish()
+	peakThreads := threads.finish()
+	if err := errors.Join(runErr, cpuErr, ctx.Err()); err != nil {
+		return result{}, err
+	}
+
+	latency := m.latency()
+	summary := latency.summary()
+	res := result{
+		Engine:      j.engine,
+		QueueDepth:  j.queueDepth,
+		IOs:         int64(latency.count()),
+		Bytes:       int64(latency.count()) * int64(j.workload.blockSize),
+		Seconds:     elapsed.Seconds(),
+		LatencyMean: microseconds(summary.Mean),
+		LatencyP50:  microseconds(summary.P50),
+		LatencyP99:  microseconds(summary.P99),
+		LatencyP999: microseconds(summary.P999),
+		CPUSeconds:  (cpuAfter - cpuBefore).Seconds(),
+		PeakThreads: peakThreads,
+	}
+	res.setRates()
+	return res, nil
+}

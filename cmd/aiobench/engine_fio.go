@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// fioArguments returns the fio command line that runs j as the Go engines
+// do: O_DIRECT through libaio, one job keeping j.queueDepth I/Os in flight,
+// random offsets drawn with replacement, latency from submission to
+// completion. --thread makes the job a thread of the fio process, so that
+// its OS threads can be counted in /proc/PID/status.
+func fioArguments(j job) []string {
+	args := []string{
+		"--name=aiobench",
+		"--filename=" + escapeFioFilename(j.path),
+		"--ioengine=libaio",
+		"--direct=1",
+		"--rw=" + j.workload.pattern,
+		"--bs=" + strconv.Itoa(j.workload.blockSize),
+		"--iodepth=" + strconv.Itoa(j.queueDepth),
+		"--size=" + strconv.FormatInt(j.workload.blocks*int64(j.workload.blockSize), 10),
+		"--runtime=" + strconv.FormatInt(max(j.runtime.Milliseconds(), 1), 10) + "ms",
+		"--time_based",
+		"--norandommap",
+		"--randrepeat=0",
+		"--thread",
+		"--lat_percentiles=1",
+		"--percentile_list=50:99:99.9",
+		"--unified_rw_reporting=mixed",
+		"--output-format=json",
+	}
+	if j.workload.pattern == "randrw" {
+		args = append(args, "--rwmixread="+strconv.Itoa(j.workload.readPercent))
+	}
+	return args
+}
+
+// escapeFioFilename escapes the colons of a path, which fio's --filename
+// would otherwise take as separators between several files.
+func escapeFioFilename(path string) string {
+	return strings.ReplaceAll(path, ":", `\:`)
+}
+
+// runFio runs j with the fio program at fioPath and reads its report. The
+// peak thread count is sampled from the fio process while it runs.
+func runFio(ctx context.Context, j job, fioPath string, progress progressOutput) (result, error) {
+	cmd := exec.CommandContext(ctx, fioPath, fioArguments(j)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		return result{}, fmt.Errorf("starting fio: %w", err)
+	}
+	threads := startThreadSampler(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	start := time.Now()
+	line := progress.start(func() string {
+		return fmt.Sprintf("fio qd=%d  %4.1fs/%v", j.queueDepth, time.Since(start).Seconds(), j.runtime)
+	})
+	err := cmd.Wait()
+	line.finish()
+	peakThreads := threads.finish()
+	if err != nil {
+		return result{}, withOutput(fmt.Errorf("fio: %w", err), stderr.String())
+	}
+	out, err := parseFioOutput(stdout.Bytes())
+	if err != nil {
+		return result{}, withOutput(err, stderr.String())
+	}
+	res, err := out.Jobs[0].result(j.queueDepth)
+	if err != nil {
+		return result{}, err
+	}
+	res.PeakThreads = peakThreads
+	return res, nil
+}
+
+// fioVersionOf asks the fio program at fioPath for its version.
+func fioVersionOf(fioPath string) string {
+	out, err := exec.Command(fioPath, "--version").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// withOutput adds the first lines that a failed program printed to its
+// error, if it printed any.
+func withOutput(err error, output string) error {
+	output = strings.TrimSpace(output)
+	if output == "" {
+		return err
+	}
+	lines := strings.Split(output, "\n")
+	return fmt.Errorf("%w\n%s", err, strings.Join(lines[:min(5, len(lines))], "\n"))
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// commandEnv, set to 1, makes the test binary act as aiobench itself, so
+// that the child runs of the tests below execute the code under test.
+const commandEnv = "AIOBENCH_TEST_AS_COMMAND"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(commandEnv) == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// directIOFile returns a 1 MiB file, filled, in a temporary directory that
+// supports O_DIRECT, or skips the test.
+func directIOFile(t *testing.T) target {
+	t.Helper()
+	cfg := &config{file: filepath.Join(t.TempDir(), "target"), size: 1 << 20, blockSize: 4096}
+	tgt, _, err := prepareTarget(cfg)
+	if errors.Is(err, errNoDirectIO) {
+		t.Skipf("the temporary directory does not support O_DIRECT: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tgt
+}
+
+func TestGoEnginesRun(t *testing.T) {
+	tgt := directIOFile(t)
+	for _, engine := range []string{"aio", "aio-batch", "pread"} {
+		for _, pattern := range []string{"randread", "read", "randwrite", "randrw"} {
+			t.Run(engine+"/"+pattern, func(t *testing.T) {
+				w, err := newWorkload(pattern, 4096, tgt.Size, 50)
+				if err != nil {
+					t.Fatal(err)
+				}
+				j := job{engine: engine, path: tgt.Path, workload: w, queueDepth: 4, runtime: 100 * time.Millisecond}
+				res, err := measureGoEngine(context.Background(), j, progressOutput{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkResult(t, res, engine, 4)
+			})
+		}
+	}
+}
+
+func TestFioEngineRuns(t *testing.T) {
+	fio, err := exec.LookPath("fio")
+	if err != nil {
+		t.Skip("fio is not installed")
+	}
+	tgt := directIOFile(t)
+	w, err := newWorkload("randread", 4096, tgt.Size, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := job{engine: "fio", path: tgt.Path, workload: w, queueDepth: 8, runtime: 200 * time.Millisecond}
+	res, err := runFio(context.Background(), j, fio, progressOutput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkResult(t, res, "fio", 8)
+}
+
+func TestGoEngineStopsWhenCancelled(t *testing.T) {
+	tgt := directIOFile(t)
+	w, err := newWorkload("randread", 4096, tgt.Size, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	j := job{engine: "aio", path: tgt.Path, workload: w, queueDepth: 2, runtime: time.Hour}
+	if _, err := measureGoEngine(ctx, j, progressOutput{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want the context's", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the run took %v to notice the cancelled context", d)
+	}
+}
+
+func TestBatchLoopDoesNotAllocate(t *testing.T) {
+	tgt := directIOFile(t)
+	w, err := newWorkload("randread", 4096, tgt.Size, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop, err := openAIOBatch(job{engine: "aio-batch", path: tgt.Path, workload: w, queueDepth: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer loop.close()
+	m := newMeter(8)
+	time.AfterFunc(200*time.Millisecond, func() { m.stop.Store(true) })
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := loop.run(m); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	ios := m.completed()
+	// A few allocations come from outside the loop (the timer, the stream).
+	if allocs := after.Mallocs - before.Mallocs; float64(allocs) > 20+0.001*float64(ios) {
+		t.Errorf("%d allocations for %d I/Os; the batch loop should not allocate per I/O", allocs, ios)
+	}
+}
+
+func checkResult(t *testing.T, res result, engine string, qd int) {
+	t.Helper()
+	if res.Engine != engine || res.QueueDepth != qd {
+		t.Errorf("result is for %s at qd %d, want %s at %d", res.Engine, res.QueueDepth, engine, qd)
+	}
+	if res.IOs <= 0 || res.Bytes != res.IOs*4096 || res.IOPS <= 0 || res.MBPerSecond <= 0 || res.Seconds <= 0 {
+		t.Errorf("counts: %+v", res)
+	}
+	if !(0 < res.LatencyP50 && res.LatencyP50 <= res.LatencyP99 && res.LatencyP99 <= res.LatencyP999) {
+		t.Errorf("latency percentiles out of order: p50 %v, p99 %v, p99.9 %v", res.LatencyP50, res.LatencyP99, res.LatencyP999)
+	}
+	if res.CPUSeconds <= 0 || res.CPUPerIO <= 0 {
+		t.Errorf("CPU %v s, %v µs per I/O; want both positive", res.CPUSeconds, res.CPUPerIO)
+	}
+	if res.PeakThreads < 1 {
+		t.Errorf("peak threads = %d", res.PeakThreads)
+	}
+}

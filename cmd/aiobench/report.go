@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A report is everything that one aiobench invocation measured, with what
+// is needed to judge it later: when, on which kernel, with what settings.
+type report struct {
+	Date        string       `json:"date"`
+	Kernel      string       `json:"kernel"`
+	CPUs        int          `json:"cpus"`
+	GOMAXPROCS  int          `json:"gomaxprocs"`
+	GoVersion   string       `json:"go_version"`
+	FioVersion  string       `json:"fio_version,omitempty"`
+	Target      target       `json:"target"`
+	Pattern     string       `json:"rw"`
+	ReadPercent int          `json:"read_percent"`
+	BlockSize   int          `json:"block_size"`
+	RunSeconds  float64      `json:"runtime_s"`
+	Rounds      int          `json:"rounds"`
+	Notes       []string     `json:"notes,omitempty"`
+	Runs        []result     `json:"runs"`
+	Summary     []summaryRow `json:"summary"`
+}
+
+// newReport describes the machine and settings; the runs come later.
+func newReport(cfg *config, t target, readPercent int) *report {
+	return &report{
+		Date:        time.Now().Format(time.RFC3339),
+		Kernel:      kernelRelease(),
+		CPUs:        runtime.NumCPU(),
+		GOMAXPROCS:  runtime.GOMAXPROCS(0),
+		GoVersion:   runtime.Version(),
+		Target:      t,
+		Pattern:     cfg.pattern,
+		ReadPercent: readPercent,
+		BlockSize:   cfg.blockSize,
+		RunSeconds:  cfg.runtime.Seconds(),
+		Rounds:      cfg.rounds,
+	}
+}
+
+// kernelRelease returns the running kernel's release, as uname -r prints it.
+func kernelRelease() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return "unknown"
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+func (rep *report) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// writeText prints the settings and one line per engine and queue depth.
+// The ratio columns appear when fio or pread ran alongside.
+func (rep *report) writeText(w io.Writer) error {
+	rounds := "1 round"
+	if rep.Rounds > 1 {
+		rounds = fmt.Sprintf("%d rounds, medians", rep.Rounds)
+	}
+	pattern := rep.Pattern
+	if pattern == "randrw" {
+		pattern = fmt.Sprintf("randrw (%d%% reads)", rep.ReadPercent)
+	}
+	kind := "file"
+	switch {
+	case rep.Target.Temporary:
+		kind = "temporary file"
+	case rep.Target.BlockDevice:
+		kind = "block device"
+	}
+	machine := fmt.Sprintf("Linux %s, %d CPUs, GOMAXPROCS %d, %s", rep.Kernel, rep.CPUs, rep.GOMAXPROCS, rep.GoVersion)
+	if rep.FioVersion != "" {
+		machine += ", " + rep.FioVersion
+	}
+	fmt.Fprintf(w, "workload  %s, %s blocks, %gs per run, %s\n", pattern, formatSize(int64(rep.BlockSize)), rep.RunSeconds, rounds)
+	fmt.Fprintf(w, "target    %s (%s, %s)\n", rep.Target.Path, formatSize(rep.Target.Size), kind)
+	fmt.Fprintf(w, "machine   %s\n", machine)
+	for _, note := range rep.Notes {
+		fmt.Fprintf(w, "note      %s\n", note)
+	}
+	fmt.Fprintln(w)
+
+	var withFio, withPread bool
+	for _, row := range rep.Summary {
+		withFio = withFio || row.VsFio != nil
+		withPread = withPread || row.VsPread != nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := []string{"engine", "qd", "IOPS", "MB/s", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/IO", "threads"}
+	if withFio {
+		header = append(header, "IOPS/fio", "CPU/fio")
+	}
+	if withPread {
+		header = append(header, "IOPS/pread", "CPU/pread")
+	}
+	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+	for _, row := range rep.Summary {
+		cells := []string{
+			row.Engine,
+			fmt.Sprint(row.QueueDepth),
+			fmt.Sprintf("%.0f", row.IOPS),
+			fmt.Sprintf("%.1f", row.MBPerSecond),
+			fmt.Sprintf("%.0f", row.LatencyP50),
+			fmt.Sprintf("%.0f", row.LatencyP99),
+			fmt.Sprintf("%.0f", row.LatencyP999),
+			fmt.Sprintf("%.2f", row.CPUPerIO),
+			fmt.Sprint(row.PeakThreads),
+		}
+		if withFio {
+			cells = append(cells, ratioCells(row.VsFio)...)
+		}
+		if withPread {
+			cells = append(cells, ratioCells(row.VsPread)...)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	return tw.Flush()
+}
+
+// ratioCells formats the IOPS and CPU ratios, or dashes when there are none.
+func ratioCells(r *ratios) []string {
+	if r == nil {
+		return []string{"-", "-"}
+	}
+	return []string{fmt.Sprintf("%.2f×", r.IOPS), fmt.Sprintf("%.2f×", r.CPUPerIO)}
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"slices"
+)
+
+// A summaryRow sums up all rounds of one engine at one queue depth: the
+// median of each measure, and the largest thread count seen.
+type summaryRow struct {
+	Engine      string  `json:"engine"`
+	QueueDepth  int     `json:"queue_depth"`
+	Rounds      int     `json:"rounds"`
+	IOPS        float64 `json:"iops"`
+	MBPerSecond float64 `json:"mb_per_s"`
+	LatencyP50  float64 `json:"lat_p50_us"`
+	LatencyP99  float64 `json:"lat_p99_us"`
+	LatencyP999 float64 `json:"lat_p999_us"`
+	CPUPerIO    float64 `json:"cpu_per_io_us"`
+	PeakThreads int     `json:"peak_os_threads"`
+	VsFio       *ratios `json:"vs_fio,omitempty"`
+	VsPread     *ratios `json:"vs_pread,omitempty"`
+}
+
+// ratios compare an engine with a baseline engine. Each is the median over
+// the rounds of the engine's value divided by the baseline's in the same
+// round: runs next to each other share the machine's mood, so their ratio is
+// steadier than the ratio of two medians.
+type ratios struct {
+	IOPS       float64 `json:"iops"`
+	CPUPerIO   float64 `json:"cpu_per_io"`
+	LatencyP99 float64 `json:"lat_p99"`
+}
+
+// runKey identifies a run within a plan.
+type runKey struct {
+	engine     string
+	queueDepth int
+	round      int
+}
+
+// summarize groups runs by queue depth and engine, in the order that
+// engineNames gives, and sums up each group.
+func summarize(runs []result) []summaryRow {
+	byKey := make(map[runKey]result, len(runs))
+	var depths []int
+	for _, r := range runs {
+		byKey[runKey{r.Engine, r.QueueDepth, r.Round}] = r
+		if !slices.Contains(depths, r.QueueDepth) {
+			depths = append(depths, r.QueueDepth)
+		}
+	}
+	var rows []summaryRow
+	for _, qd := range depths {
+		for _, engine := range engineNames {
+			var group []result
+			for _, r := range runs {
+				if r.Engine == engine && r.QueueDepth == qd {
+					group = append(group, r)
+				}
+			}
+			if len(group) == 0 {
+				continue
+			}
+			row := summarizeGroup(group)
+			row.VsFio = compareRounds(group, byKey, "fio")
+			row.VsPread = compareRounds(group, byKey, "pread")
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+// summarizeGroup sums up the rounds of one engine at one queue depth.
+func summarizeGroup(group []result) summaryRow {
+	row := summaryRow{Engine: group[0].Engine, QueueDepth: group[0].QueueDepth, Rounds: len(group)}
+	row.IOPS = medianOf(group, func(r result) float64 { return r.IOPS })
+	row.MBPerSecond = medianOf(group, func(r result) float64 { return r.MBPerSecond })
+	row.LatencyP50 = medianOf(group, func(r result) float64 { return r.LatencyP50 })
+	row.LatencyP99 = medianOf(group, func(r result) float64 { return r.LatencyP99 })
+	row.LatencyP999 = medianOf(group, func(r result) float64 { return r.LatencyP999 })
+	row.CPUPerIO = medianOf(group, func(r result) float64 { return r.CPUPerIO })
+	for _, r := range group {
+		row.PeakThreads = max(row.PeakThreads, r.PeakThreads)
+	}
+	return row
+}
+
+// compareRounds returns the ratios of group's runs to the baseline engine's
+// runs in the same rounds, or nil if the baseline ran in none of them.
+func compareRounds(group []result, byKey map[runKey]result, baseline string) *ratios {
+	var iops, cpu, p99 []float64
+	for _, r := range group {
+		base, ok := byKey[runKey{baseline, r.QueueDepth, r.Round}]
+		if !ok {
+			continue
+		}
+		iops = appendRatio(iops, r.IOPS, base.IOPS)
+		cpu = appendRatio(cpu, r.CPUPerIO, base.CPUPerIO)
+		p99 = appendRatio(p99, r.LatencyP99, base.LatencyP99)
+	}
+	if len(iops) == 0 {
+		return nil
+	}
+	return &ratios{IOPS: median(iops), CPUPerIO: median(cpu), LatencyP99: median(p99)}
+}
+
+// appendRatio appends a/b to list when b is not zero.
+func appendRatio(list []float64, a, b float64) []float64 {
+	if b == 0 {
+		return list
+	}
+	return append(list, a/b)
+}
+
+// medianOf returns the median of measure over group.
+func medianOf(group []result, measure func(result) float64) float64 {
+	values := make([]float64, len(group))
+	for i, r := range group {
+		values[i] = measure(r)
+	}
+	return median(values)
+}
+
+// median returns the middle value of values, or the mean of the two middle
+// ones; 0 for none. It sorts values.
+func median(values []float64) float64 {
+	if len(values) == 0 {
+		return 0
+	}
+	slices.Sort(values)
+	mid := len(values) / 2
+	if len(values)%2 == 1 {
+		return values[mid]
+	}
+	return (values[mid-1] + values[mid]) / 2
+}
