@@ -113,7 +113,6 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 	c.submitter.init(maxEvents)
 	c.batch.init(maxEvents)
 	c.reaper.init(maxEvents)
-	c.reaper.readEventfd = c.readEventfd
 	go c.reapLoop()
 	return c, nil
 }

@@ -13,8 +13,7 @@ import (
 // itself on filesystems without real AIO support; io_destroy waits for
 // requests in flight), so they go through unix.Syscall and the scheduler may
 // run other goroutines meanwhile. The //sysnb variants are for calls that
-// cannot block: io_getevents with a zero timeout and read(2) of a nonblocking
-// eventfd.
+// cannot block: io_getevents with a zero timeout.
 //
 // The kernel's argument order is kept: io_submit takes the count before the
 // array of iocb pointers.
@@ -26,7 +25,6 @@ import (
 //sys	ioGetevents(ctx contextID, minNr int, nr int, events *ioEvent, timeout *unix.Timespec) (n int, err error) = sysIoGetevents
 //sysnb	ioGeteventsNow(ctx contextID, minNr int, nr int, events *ioEvent, timeout *unix.Timespec) (n int, err error) = sysIoGetevents
 //sys	ioPgetevents(ctx contextID, minNr int, nr int, events *ioEvent, timeout *unix.Timespec, sigset *aioSigset) (n int, err error) = sysIoPgetevents
-//sysnb	readNow(fd int, p *byte, n int) (r int, err error) = sysRead
 
 // The generated system call numbers must agree with golang.org/x/sys/unix: a
 // nonzero difference is a nonzero array length, which does not compile.
@@ -37,7 +35,6 @@ var (
 	_ [0]struct{} = [sysIoCancel - unix.SYS_IO_CANCEL]struct{}{}
 	_ [0]struct{} = [sysIoGetevents - unix.SYS_IO_GETEVENTS]struct{}{}
 	_ [0]struct{} = [sysIoPgetevents - unix.SYS_IO_PGETEVENTS]struct{}{}
-	_ [0]struct{} = [sysRead - unix.SYS_READ]struct{}{}
 )
 
 // Preallocated errors for the values that come back on hot paths, so that

@@ -20,7 +20,6 @@ const (
 	sysIoCancel     = 0x3
 	sysIoGetevents  = 0x4
 	sysIoPgetevents = 0x124
-	sysRead         = 0x3f
 )
 
 func ioSetup(nrEvents uint32, ctxp *contextID) (err error) {
@@ -77,15 +76,6 @@ func ioGeteventsNow(ctx contextID, minNr int, nr int, events *ioEvent, timeout *
 func ioPgetevents(ctx contextID, minNr int, nr int, events *ioEvent, timeout *unix.Timespec, sigset *aioSigset) (n int, err error) {
 	r0, _, e1 := unix.Syscall6(sysIoPgetevents, uintptr(ctx), uintptr(minNr), uintptr(nr), uintptr(unsafe.Pointer(events)), uintptr(unsafe.Pointer(timeout)), uintptr(unsafe.Pointer(sigset)))
 	n = int(r0)
-	if e1 != 0 {
-		err = errnoErr(e1)
-	}
-	return
-}
-
-func readNow(fd int, p *byte, n int) (r int, err error) {
-	r0, _, e1 := unix.RawSyscall(sysRead, uintptr(fd), uintptr(unsafe.Pointer(p)), uintptr(n))
-	r = int(r0)
 	if e1 != 0 {
 		err = errnoErr(e1)
 	}

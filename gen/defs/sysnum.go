@@ -17,5 +17,4 @@ const (
 	sysIoCancel     = C.__NR_io_cancel
 	sysIoGetevents  = C.__NR_io_getevents
 	sysIoPgetevents = C.__NR_io_pgetevents
-	sysRead         = C.__NR_read
 )
