@@ -59,7 +59,11 @@ func (e *alignmentError) Error() string {
 	} else if e.what != "buffer address" {
 		fix = "round the length up to a multiple of it"
 	}
-	return fmt.Sprintf("%s %#x is not a multiple of %d bytes, which O_DIRECT requires for this file (%s)", e.what, e.value, e.align, fix)
+	value := fmt.Sprint(e.value)
+	if e.what == "buffer address" {
+		value = fmt.Sprintf("%#x", e.value)
+	}
+	return fmt.Sprintf("%s %s is not a multiple of %d bytes, which O_DIRECT requires for this file (%s)", e.what, value, e.align, fix)
 }
 
 func (e *alignmentError) Unwrap() error { return syscall.EINVAL }

@@ -39,12 +39,12 @@ func TestBadInputs(t *testing.T) {
 		{"no buffers", func() error { _, err := f.ReadvAtContext(ctx, nil, 0, 0); return err }, "readv", "empty buffer"},
 		{"too many buffers", func() error { _, err := f.WritevAtContext(ctx, tooMany, 0, 0); return err }, "writev", "UIO_MAXIOV"},
 		{"misaligned address", func() error { _, err := f.ReadAt(buf[1:1+offAlign], 0); return err }, "read", "buffer address"},
-		{"misaligned offset", func() error { _, err := f.WriteAt(buf[:offAlign], 3); return err }, "write", "offset 0x3 is not a multiple of"},
+		{"misaligned offset", func() error { _, err := f.WriteAt(buf[:offAlign], 3); return err }, "write", "offset 3 is not a multiple of"},
 		{"misaligned length", func() error { _, err := f.ReadAt(buf[:offAlign+1], 0); return err }, "read", "length"},
 		{"misaligned vector", func() error {
 			_, err := f.ReadvAtContext(ctx, [][]byte{buf[:offAlign], buf[offAlign : offAlign+100]}, 0, 0)
 			return err
-		}, "readv", "length 0x64 is not a multiple of"},
+		}, "readv", "length 100 is not a multiple of"},
 		{"unknown flags", func() error { _, err := f.WriteAtContext(ctx, buf[:offAlign], 0, 1<<20); return err }, "write", "unknown request flags 0x100000"},
 	}
 	for _, tt := range tests {
