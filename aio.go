@@ -161,6 +161,9 @@ func (c *Context) MaxEvents() int { return c.maxEvents }
 // including those waiting for a free slot, fail with ErrClosed. Close does
 // not close the Context's Files, but their operations fail with ErrClosed
 // afterwards. Calling Close again returns the first call's result.
+//
+// A Context that is never closed keeps its goroutine, its eventfd and its
+// kernel context (counted against fs.aio-max-nr) until the process exits.
 func (c *Context) Close() error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)

@@ -31,8 +31,9 @@ type File struct {
 // memory, offsets and lengths aligned as the file's storage requires (see
 // File.Alignment); aio.NewBuf gives suitable memory.
 //
-// Filesystems that do not support O_DIRECT, tmpfs among them, refuse the
-// open with an error that matches syscall.EINVAL and says so.
+// Filesystems that do not support O_DIRECT (tmpfs before Linux 6.6, procfs,
+// some FUSE filesystems) refuse the open with an error that matches
+// syscall.EINVAL and says so.
 func (c *Context) OpenFile(name string, flag int, perm os.FileMode) (*File, error) {
 	if c.closed.Load() {
 		return nil, pathError("open", name, ErrClosed)
