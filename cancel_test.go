@@ -45,7 +45,6 @@ func TestCancelAfterSubmission(t *testing.T) {
 		Flags:     iocbFlagResfd,
 		Resfd:     uint32(c.eventfd),
 	}
-	start := time.Now()
 	c.submit(idx)
 	res := c.await(ctx, idx)
 	c.release(idx)
@@ -55,7 +54,7 @@ func TestCancelAfterSubmission(t *testing.T) {
 	if res&unix.POLLIN != 0 {
 		t.Fatalf("poll on an empty pipe reported input (mask %#x)", res)
 	}
-	if elapsed := time.Since(start); elapsed < 40*time.Millisecond {
-		t.Fatalf("await returned after %v, before the context's deadline", elapsed)
+	if ctx.Err() == nil {
+		t.Fatal("await returned before the context was done, for a poll that cannot complete by itself")
 	}
 }
