@@ -44,7 +44,7 @@ check-gen: gen
 	@untracked=$$(git ls-files --others --exclude-standard -- 'z*_linux_*.go'); \
 	if [ -n "$$untracked" ]; then echo "generated files not committed: $$untracked"; exit 1; fi
 
-test: test-host cross
+test: test-host cross vmtest
 
 test-host:
 	$(GO) test -race -count=1 ./...

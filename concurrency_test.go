@@ -226,8 +226,8 @@ func TestThreadCountWith128ReadsInFlight(t *testing.T) {
 	for g := range 128 {
 		buf := newBuf(t, 4096)
 		wg.Go(func() {
-			for i := range 200 {
-				off := int64((g*200+i)*4096) % size
+			for i := range 50 {
+				off := int64((g*50+i)*4096) % size
 				if _, err := f.ReadAt(buf, off); err != nil {
 					t.Error(err)
 					return

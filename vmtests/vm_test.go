@@ -1,0 +1,123 @@
+// Package vmtests holds the VM tests, which boot a Linux kernel in QEMU and
+// run, inside it, the guest halves in ./guesttest; one of them runs the root
+// package's own tests.
+// TestVM is the host half: it builds the disk images and the root package's
+// test binary, and starts the VM through vmtest. ./run.sh sets up QEMU and a
+// kernel for each architecture and runs TestVM for each.
+//
+// The VM's devices (see internal/testvm):
+//
+//	virtio-blk serial aio-raw   4 MiB, 512-byte logical blocks; the pattern
+//	                            with seed testvm.ImageSeed throughout.
+//	virtio-blk serial aio-ext4  64 MiB ext4 file system (4 KiB blocks),
+//	                            mounted on /mnt/aio-ext4 by mountdisk before
+//	                            any test runs: file "seed" (66536 bytes of the
+//	                            pattern) and directory "tmp", which is the
+//	                            guest's TMPDIR and AIO_TEST_DIR.
+//	virtio-blk serial aio-4k    4 MiB, 4096-byte logical and physical blocks;
+//	                            the pattern throughout.
+//	nvme       serial aio-nvme  4 MiB, 512-byte logical blocks; the pattern
+//	                            throughout.
+//	virtio-9p  tag gotestdata   vmtest's shared directory: the guesttest
+//	                            binary and its results.
+//	virtio-9p  tag aiopkg       the root package's test binary, aio.test.
+//
+// The guest finds each disk by its serial number in /sys/block.
+package vmtests
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hugelgupf/vmtest/govmtest"
+	"github.com/hugelgupf/vmtest/qemu"
+	"github.com/linuxaio/aio/vmtests/internal/testvm"
+	"github.com/u-root/mkuimage/uimage"
+)
+
+// QEMU emulates the guest without hardware help, which makes everything
+// in it one to two orders of magnitude slower than on the host.
+const (
+	guestPackageTimeout = 10 * time.Minute
+	vmTimeout           = 25 * time.Minute
+)
+
+// TestVM runs the guest tests in a VM of the architecture VMTEST_ARCH.
+func TestVM(t *testing.T) {
+	qemu.SkipWithoutQEMU(t)
+
+	pkgTests := t.TempDir()
+	if err := buildPackageTests(pkgTests); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	var qemuArgs []string
+	for i, d := range testvm.All {
+		img := filepath.Join(dir, d.Serial+".img")
+		if err := buildImage(d, img, dir); err != nil {
+			t.Fatal(err)
+		}
+		qemuArgs = append(qemuArgs, diskArgs(d, img, fmt.Sprintf("disk%d", i))...)
+	}
+
+	govmtest.Run(t, "vm",
+		govmtest.WithPackageToTest("github.com/linuxaio/aio/vmtests/guesttest"),
+		govmtest.WithGoTestTimeout(guestPackageTimeout),
+		govmtest.WithUimage(
+			uimage.WithFiles(kernelModules(t)...),
+			uimage.WithBinaryCommands("github.com/linuxaio/aio/vmtests/internal/mountdisk"),
+			runAfterMountdisk,
+			buildWithCache,
+		),
+		govmtest.WithQEMUFn(
+			qemu.WithVMTimeout(vmTimeout),
+			qemu.HaltOnKernelPanic(),
+			qemu.P9Directory(pkgTests, testvm.PackageTestsTag),
+			qemu.ArbitraryArgs(qemuArgs...),
+		),
+	)
+}
+
+// diskArgs returns the QEMU arguments that attach the image img as d.
+func diskArgs(d testvm.Disk, img, id string) []string {
+	dev := "virtio-blk-pci"
+	if d.NVMe {
+		dev = "nvme"
+	}
+	return []string{
+		"-drive", fmt.Sprintf("file=%s,if=none,id=%s,format=raw", img, id),
+		"-device", fmt.Sprintf("%s,drive=%s,serial=%s,logical_block_size=%d,physical_block_size=%d",
+			dev, id, d.Serial, d.LogicalBlock, d.LogicalBlock),
+	}
+}
+
+// kernelModules returns the initramfs entries for the modules that
+// kernels/fetch.sh put next to the kernel, named so that u-root's init loads
+// them in order.
+func kernelModules(t *testing.T) []string {
+	kernel := os.Getenv("VMTEST_KERNEL")
+	if kernel == "" {
+		t.Fatal("VMTEST_KERNEL is not set; ./run.sh sets it")
+	}
+	modules, err := filepath.Glob(filepath.Join(filepath.Dir(kernel), "modules", "*.ko"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := make([]string, len(modules))
+	for i, m := range modules {
+		files[i] = m + ":lib/modules/" + filepath.Base(m)
+	}
+	return files
+}
+
+// runAfterMountdisk makes mountdisk the guest's uinit, running the uinit
+// command line that vmtest configured once the ext4 disk is mounted.
+func runAfterMountdisk(o *uimage.Opts) error {
+	o.UinitArgs = append([]string{"--", o.UinitCmd}, o.UinitArgs...)
+	o.UinitCmd = "mountdisk"
+	return nil
+}
