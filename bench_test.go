@@ -2,6 +2,7 @@ package aio_test
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
 	"os"
 	"syscall"
@@ -37,7 +38,24 @@ func randomBlock(r *rand.Rand) int64 {
 // BenchmarkReadAt: 32 goroutines calling File.ReadAt on one Context.
 func BenchmarkReadAt(b *testing.B) {
 	c := newContext(b, 32)
-	f := benchFile(b, c)
+	benchParallelReads(b, benchFile(b, c))
+}
+
+// BenchmarkOSFileReadAt is the baseline: 32 goroutines calling
+// os.File.ReadAt (pread, one OS thread per blocked call) with O_DIRECT.
+func BenchmarkOSFileReadAt(b *testing.B) {
+	c := newContext(b, 1)
+	name := benchFile(b, c).Name()
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_DIRECT, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	benchParallelReads(b, f)
+}
+
+// benchParallelReads reads random blocks of f from 32 goroutines.
+func benchParallelReads(b *testing.B, f io.ReaderAt) {
 	b.SetBytes(benchBlock)
 	b.ReportAllocs()
 	b.SetParallelism(max(1, 32/runtimeProcs()))
@@ -54,39 +72,10 @@ func BenchmarkReadAt(b *testing.B) {
 	})
 }
 
-// BenchmarkOSFileReadAt is the baseline: 32 goroutines calling
-// os.File.ReadAt (pread, one OS thread per blocked call) with O_DIRECT.
-func BenchmarkOSFileReadAt(b *testing.B) {
-	c := newContext(b, 1)
-	name := benchFile(b, c).Name()
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_DIRECT, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	b.SetBytes(benchBlock)
-	b.ReportAllocs()
-	b.SetParallelism(max(1, 32/runtimeProcs()))
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		buf := newBuf(b, benchBlock)
-		r := rand.New(rand.NewPCG(rand.Uint64(), 2))
-		for pb.Next() {
-			if _, err := f.ReadAt(buf, randomBlock(r)); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-}
-
 // BenchmarkBatch: one goroutine keeping 128 requests in flight with Submit
 // and Wait, reaping from the user-space ring or with io_getevents.
 func BenchmarkBatch(b *testing.B) {
-	for _, mode := range []struct {
-		name string
-		opts []aio.Option
-	}{{"ring", nil}, {"getevents", []aio.Option{aio.WithSyscallReaping()}}} {
+	for _, mode := range reapingModes {
 		b.Run(mode.name, func(b *testing.B) { benchBatch(b, 128, mode.opts...) })
 	}
 }

@@ -43,6 +43,16 @@ func checkNoReapers(timeout time.Duration) error {
 	}
 }
 
+// reapingModes are the two ways a Context reaps completions, for tests that
+// run in both.
+var reapingModes = []struct {
+	name string
+	opts []aio.Option
+}{
+	{"ring", nil},
+	{"getevents", []aio.Option{aio.WithSyscallReaping()}},
+}
+
 // testDir returns a directory for test files on a filesystem that supports
 // O_DIRECT: $AIO_TEST_DIR if set, else a temporary directory. The test is
 // skipped, saying why, when the filesystem refuses O_DIRECT.

@@ -13,10 +13,7 @@ import (
 func TestSubmitAndWait(t *testing.T) {
 	t.Parallel()
 	dir := testDir(t)
-	for _, reaping := range []struct {
-		name string
-		opts []aio.Option
-	}{{"ring", nil}, {"syscall", []aio.Option{aio.WithSyscallReaping()}}} {
+	for _, reaping := range reapingModes {
 		t.Run(reaping.name, func(t *testing.T) {
 			const n, block = 48, 4096
 			c := newContext(t, 16, reaping.opts...)

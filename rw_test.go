@@ -15,10 +15,7 @@ import (
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	dir := testDir(t)
-	for _, reaping := range []struct {
-		name string
-		opts []aio.Option
-	}{{"ring", nil}, {"syscall", []aio.Option{aio.WithSyscallReaping()}}} {
+	for _, reaping := range reapingModes {
 		t.Run(reaping.name, func(t *testing.T) {
 			c := newContext(t, 8, reaping.opts...)
 			f := openTemp(t, c, dir, 0)
