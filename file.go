@@ -157,6 +157,12 @@ func (f *File) Close() error {
 // begin marks the start of an operation on f; end must follow it.
 func (f *File) begin(op string) error {
 	f.mu.RLock()
+	return f.checkOpen(op)
+}
+
+// checkOpen fails, releasing the read lock the caller took, if f or its
+// Context is closed.
+func (f *File) checkOpen(op string) error {
 	if f.closed || f.ctx.closed.Load() {
 		f.mu.RUnlock()
 		return pathError(op, f.name, ErrClosed)

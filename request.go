@@ -103,7 +103,7 @@ func (c *Context) Submit(reqs ...*Request) (int, error) {
 	defer flush()
 
 	for i, r := range reqs {
-		if err := c.accept(r); err != nil {
+		if err := c.accept(r, flush); err != nil {
 			return i, err
 		}
 		idx, ok := c.tryAcquire()
@@ -129,7 +129,10 @@ func (c *Context) Submit(reqs ...*Request) (int, error) {
 }
 
 // accept checks r and claims it and its File for the time it is in flight.
-func (c *Context) accept(r *Request) error {
+// If it has to wait for the File (a Close is waiting for the File's requests
+// to finish), it first calls flush to submit the requests accepted so far:
+// Close could not finish while they sat unsubmitted.
+func (c *Context) accept(r *Request, flush func()) error {
 	if r == nil || r.File == nil {
 		return errNoFile
 	}
@@ -146,7 +149,11 @@ func (c *Context) accept(r *Request) error {
 	if !r.inFlight.CompareAndSwap(false, true) {
 		return errRequestInFlight
 	}
-	if err := r.File.begin(name); err != nil {
+	if !r.File.mu.TryRLock() {
+		flush()
+		r.File.mu.RLock()
+	}
+	if err := r.File.checkOpen(name); err != nil {
 		r.inFlight.Store(false)
 		return err
 	}

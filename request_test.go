@@ -6,6 +6,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/linuxaio/aio"
 )
@@ -218,4 +219,44 @@ func TestReadAtAllocations(t *testing.T) {
 		t.Fatalf("%v allocations per ReadAt; want at most 1", allocs)
 	}
 	t.Logf("%v allocations per ReadAt", allocs)
+}
+
+// Submit and File.Close race: Close waits for the file's requests, so Submit
+// must not hold accepted requests back while it waits behind Close.
+func TestSubmitRacingFileClose(t *testing.T) {
+	t.Parallel()
+	dir := testDir(t)
+	c := newContext(t, 4)
+	mem := newBuf(t, 32*4096)
+	for round := range 100 {
+		f := openTemp(t, c, dir, 0)
+		reqs := make([]*aio.Request, 32)
+		for i := range reqs {
+			reqs[i] = &aio.Request{File: f, Op: aio.OpWrite, Buf: mem[i*4096 : (i+1)*4096], Offset: int64(i) * 4096}
+		}
+		submitted := make(chan int)
+		go func() {
+			n, _ := c.Submit(reqs...)
+			submitted <- n
+		}()
+		closed := make(chan struct{})
+		go func() {
+			time.Sleep(time.Duration(round%20) * 10 * time.Microsecond)
+			f.Close()
+			close(closed)
+		}()
+		var n int
+		timeout := time.After(20 * time.Second)
+		select {
+		case n = <-submitted:
+		case <-timeout:
+			t.Fatalf("round %d: Submit hung while the File was being closed", round)
+		}
+		select {
+		case <-closed:
+		case <-timeout:
+			t.Fatalf("round %d: File.Close hung while requests were being submitted", round)
+		}
+		collect(t, c, n, nil)
+	}
 }
