@@ -64,13 +64,14 @@ func (c *Context) submitBatch(batch []*iocb) {
 	for len(batch) > 0 {
 		n, err := ioSubmit(c.id, len(batch), &batch[0])
 		switch {
-		case err == nil:
+		case err == nil && n > 0:
 			batch = batch[n:]
 			busy = 0
 		case err == syscall.EINTR:
-		case err == syscall.EAGAIN && busy < 1000:
-			// The ring has no room for more events: the kernel frees
-			// it as completions are reaped, which happens concurrently.
+		case (err == syscall.EAGAIN || err == nil) && busy < 1000:
+			// The ring has no room for more events (or the kernel took
+			// none): room comes back as completions are reaped, which
+			// happens concurrently.
 			busy++
 			if busy < 10 {
 				runtime.Gosched()
@@ -78,9 +79,10 @@ func (c *Context) submitBatch(batch []*iocb) {
 				time.Sleep(50 * time.Microsecond)
 			}
 		default:
+			// A rejected iocb, or a ring that stayed full for long.
 			errno, _ := err.(syscall.Errno)
 			if errno == 0 {
-				errno = syscall.EIO
+				errno = syscall.EAGAIN
 			}
 			c.complete(int32(batch[0].Data), -int64(errno))
 			batch = batch[1:]
