@@ -147,7 +147,6 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64, flags Flags) {
 	c := f.ctx
 	s := &c.slots[idx]
-	s.file = f
 	switch {
 	case cmd == iocbCmdPreadv || cmd == iocbCmdPwritev:
 		s.bufs = bufs

@@ -16,7 +16,6 @@ type slot struct {
 	iov  []unix.Iovec // the iovecs of a vectored request
 	buf  []byte       // keeps the caller's buffer alive while in flight
 	bufs [][]byte     // likewise for vectored requests
-	file *File
 
 	// armed is set when the slot is queued for submission and cleared when
 	// its completion is delivered. The kernel orders the two, but the race
@@ -54,7 +53,7 @@ func (c *Context) acquire(ctx context.Context) (int32, error) {
 // release clears a slot whose completion has been reaped and frees it.
 func (c *Context) release(idx int32) {
 	s := &c.slots[idx]
-	s.buf, s.bufs, s.file, s.req = nil, nil, nil, nil
+	s.buf, s.bufs, s.req = nil, nil, nil
 	clear(s.iov)
 	c.free <- idx
 }
