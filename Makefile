@@ -5,12 +5,12 @@
 #   make gen        regenerate the per-architecture files
 #   make check-gen  regenerate and fail if anything changed
 #   make lint       gofmt, go vet, staticcheck
-#   make vmtest     the VM tests alone (ARCHES="amd64 arm64" by default)
+#   make vmtest     the VM tests alone (ARCHES="amd64 arm64 386 arm" by default)
 #   make bench      Go benchmarks, then aiobench -compare against fio on a loop device (root)
 
 SHELL       := /bin/bash
 GO          ?= go
-ARCHES      ?= amd64 arm64
+ARCHES      ?= amd64 arm64 386 arm
 # Every architecture of gen/targets.go but the host's. The layout tests of
 # each also run under QEMU user-mode emulation (which has no AIO, so only they
 # run there; 386 binaries crash QEMU 7.2's user mode, so it gets vet and a

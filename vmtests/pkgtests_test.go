@@ -6,20 +6,23 @@ import (
 	"os/exec"
 	"path/filepath"
 
-	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/linuxaio/aio/vmtests/internal/testvm"
 )
 
 // buildPackageTests builds the root package's test binary for the guest's
-// architecture into dir.
+// architecture into dir, which the VM gets as a 9p directory of its own.
 //
-// TestVM builds it rather than handing the package to vmtest, which would
-// copy the whole package directory next to the binary it built: the
-// repository with its history and the kernel cache, and any stale aio.test
-// lying there, over the fresh one.
+// It is not one of the test binaries that gouinit runs (see guestrun_test.go):
+// guesttest.TestPackage runs it, in the guest's TMPDIR on the ext4 disk.
 func buildPackageTests(dir string) error {
-	cmd := exec.Command("go", "test", "-c", "-o", filepath.Join(dir, testvm.PackageTestsBinary), "github.com/linuxaio/aio")
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+string(qemu.GuestArch()), "CGO_ENABLED=0")
+	return buildTest("github.com/linuxaio/aio", filepath.Join(dir, testvm.PackageTestsBinary))
+}
+
+// buildTest builds the test binary of the package pkg for the guest's
+// architecture into the file out.
+func buildTest(pkg, out string) error {
+	cmd := exec.Command("go", "test", "-c", "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+guestGOARCH(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%v: %v\n%s", cmd, err, out)
 	}

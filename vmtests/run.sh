@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # run.sh [ARCH...]
 #
-# Runs the VM tests (see vm_test.go) for each ARCH, amd64 and arm64 by
-# default: installs QEMU from Debian if it is missing, fetches a Debian kernel
-# for the architecture (kernels/fetch.sh), and runs the host half TestVM with
-# vmtest pointed at them. QEMU emulates every architecture (no KVM).
+# Runs the VM tests (see vm_test.go) for each ARCH (a GOARCH: amd64, arm64,
+# 386 or arm; amd64 and arm64 by default): installs QEMU from Debian if it is
+# missing, fetches a Debian kernel for the architecture (kernels/fetch.sh),
+# and runs the host half TestVM with vmtest pointed at them. QEMU emulates
+# every architecture (no KVM).
 #
 # Prints per architecture the kernel, the guest tests that ran, and a verdict.
 # Fails if an architecture fails or if any test, on the host or in the guest,
@@ -33,7 +34,8 @@ retry() {
 # Debian, if any of them is missing.
 install_tools() {
 	local tool missing=()
-	for tool in qemu-system-x86_64 qemu-system-aarch64 qemu-img depmod modprobe xz mkfs.ext4; do
+	for tool in qemu-system-x86_64 qemu-system-i386 qemu-system-aarch64 qemu-system-arm qemu-img \
+		depmod modprobe xz mkfs.ext4; do
 		command -v "$tool" >/dev/null || missing+=("$tool")
 	done
 	((${#missing[@]})) || return 0
@@ -45,18 +47,24 @@ install_tools() {
 		qemu-system-x86 qemu-system-arm qemu-utils kmod xz-utils e2fsprogs
 }
 
-# qemu_for prints the QEMU command line and kernel arguments for an
-# architecture, separated by a tab.
+# qemu_for prints vmtest's name of an architecture (VMTEST_ARCH), the QEMU
+# command line and the kernel arguments for it, separated by tabs. The 32-bit
+# guests get 768 MiB, which the i386 kernel maps whole (no highmem), and
+# QEMU's most capable CPU, which has what their kernel flavours use (PAE and
+# NX, LPAE; see kernels/fetch.sh) and the CRC instructions of their optional
+# modules.
 qemu_for() {
 	case $1 in
-	amd64) printf '%s\t%s\n' "qemu-system-x86_64 -m 1G" "console=ttyS0" ;;
-	arm64) printf '%s\t%s\n' "qemu-system-aarch64 -machine virt -cpu max -m 1G" "console=ttyAMA0" ;;
+	amd64) printf '%s\t%s\t%s\n' amd64 "qemu-system-x86_64 -m 1G" "console=ttyS0" ;;
+	arm64) printf '%s\t%s\t%s\n' arm64 "qemu-system-aarch64 -machine virt -cpu max -m 1G" "console=ttyAMA0" ;;
+	386) printf '%s\t%s\t%s\n' i386 "qemu-system-i386 -cpu max -m 768M" "console=ttyS0" ;;
+	arm) printf '%s\t%s\t%s\n' arm "qemu-system-arm -machine virt -cpu max -m 768M" "console=ttyAMA0" ;;
 	*) return 1 ;;
 	esac
 }
 
 for arch in "${arches[@]}"; do
-	qemu_for "$arch" >/dev/null || { log "unsupported architecture $arch (want amd64 or arm64)"; exit 2; }
+	qemu_for "$arch" >/dev/null || { log "unsupported architecture $arch (want amd64, arm64, 386 or arm)"; exit 2; }
 done
 install_tools
 
@@ -67,12 +75,12 @@ for arch in "${arches[@]}"; do
 	start=$(date +%s)
 	kdir=$("$here/kernels/fetch.sh" "$arch")
 	kernel[$arch]=$(basename "$kdir")
-	IFS=$'\t' read -r qemu append < <(qemu_for "$arch")
+	IFS=$'\t' read -r vmarch qemu append < <(qemu_for "$arch")
 	out=$logs/$arch.log
 	log "$arch: kernel ${kernel[$arch]}, log $out"
 
 	set +e
-	(cd "$here" && VMTEST_ARCH=$arch VMTEST_QEMU=$qemu VMTEST_KERNEL=$kdir/vmlinuz \
+	(cd "$here" && VMTEST_ARCH=$vmarch VMTEST_QEMU=$qemu VMTEST_KERNEL=$kdir/vmlinuz \
 		VMTEST_KERNEL_APPEND=$append go test -v -count=1 -timeout 40m -run '^TestVM$' .) 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	set -e

@@ -2,9 +2,12 @@
 
 package vmtests
 
-// The VM's initramfs is built from this u-root command. Importing it here,
-// in a file that is never compiled, keeps its module in go.mod through
-// go mod tidy.
+// The VM's initramfs is built from these commands (see guestrun_test.go).
+// Importing them here, in a file that is never compiled, keeps their modules
+// and dependencies in go.mod and go.sum through go mod tidy.
 import (
+	_ "github.com/hugelgupf/vmtest/vminit/gouinit"
+	_ "github.com/hugelgupf/vmtest/vminit/shutdownafter"
+	_ "github.com/hugelgupf/vmtest/vminit/vmmount"
 	_ "github.com/u-root/u-root/cmds/core/init"
 )

@@ -1,11 +1,14 @@
 // Package vmtests holds the VM tests, which boot a Linux kernel in QEMU and
 // run, inside it, the guest halves in ./guesttest; one of them runs the root
 // package's own tests.
-// TestVM is the host half: it builds the disk images and the root package's
-// test binary, and starts the VM through vmtest. ./run.sh sets up QEMU and a
-// kernel for each architecture and runs TestVM for each.
+// TestVM is the host half: it builds the guest tests, the root package's
+// test binary and the disk images for the guest's architecture, starts the VM
+// with vmtest, and collects the guest tests' results (see guestrun_test.go).
+// ./run.sh sets up QEMU and a kernel for each architecture (amd64, arm64, 386
+// and arm) and runs TestVM for each.
 //
-// The VM's devices (see internal/testvm):
+// The VM's devices (see internal/testvm), all of them on PCI but the 9p ones
+// on 32-bit ARM, which vmtest attaches through virtio-mmio:
 //
 //	virtio-blk serial aio-raw   4 MiB, 512-byte logical blocks; the pattern
 //	                            with seed testvm.ImageSeed throughout.
@@ -32,8 +35,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hugelgupf/vmtest/govmtest"
 	"github.com/hugelgupf/vmtest/qemu"
+	"github.com/hugelgupf/vmtest/qemu/quimage"
 	"github.com/linuxaio/aio/vmtests/internal/testvm"
 	"github.com/u-root/mkuimage/uimage"
 )
@@ -49,6 +52,10 @@ const (
 func TestVM(t *testing.T) {
 	qemu.SkipWithoutQEMU(t)
 
+	shared := t.TempDir()
+	if err := buildGuestTests(shared); err != nil {
+		t.Fatal(err)
+	}
 	pkgTests := t.TempDir()
 	if err := buildPackageTests(pkgTests); err != nil {
 		t.Fatal(err)
@@ -64,22 +71,24 @@ func TestVM(t *testing.T) {
 		qemuArgs = append(qemuArgs, diskArgs(d, img, fmt.Sprintf("disk%d", i))...)
 	}
 
-	govmtest.Run(t, "vm",
-		govmtest.WithPackageToTest("github.com/linuxaio/aio/vmtests/guesttest"),
-		govmtest.WithGoTestTimeout(guestPackageTimeout),
-		govmtest.WithUimage(
+	vm := qemu.StartT(t, "vm", qemu.ArchUseEnvv,
+		quimage.WithUimageT(t, guestInitramfs(
 			uimage.WithFiles(kernelModules(t)...),
 			uimage.WithBinaryCommands("github.com/linuxaio/aio/vmtests/internal/mountdisk"),
 			runAfterMountdisk,
 			buildWithCache,
-		),
-		govmtest.WithQEMUFn(
-			qemu.WithVMTimeout(vmTimeout),
-			qemu.HaltOnKernelPanic(),
-			qemu.P9Directory(pkgTests, testvm.PackageTestsTag),
-			qemu.ArbitraryArgs(qemuArgs...),
-		),
+		)...),
+		qemu.WithVmtestIdent(),
+		qemu.WithVMTimeout(vmTimeout),
+		qemu.HaltOnKernelPanic(),
+		qemu.P9Directory(shared, sharedTag),
+		qemu.P9Directory(pkgTests, testvm.PackageTestsTag),
+		qemu.ArbitraryArgs(qemuArgs...),
 	)
+	if err := vm.Wait(); err != nil {
+		t.Errorf("VM exited with %v", err)
+	}
+	checkGuestResults(t, shared)
 }
 
 // diskArgs returns the QEMU arguments that attach the image img as d.

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # fetch.sh ARCH [--refresh]
 #
-# Prepares a Debian bookworm kernel for the VM tests on ARCH (a Debian and Go
-# architecture name: amd64 or arm64) and prints the directory that holds it:
+# Prepares a Debian bookworm kernel for the VM tests on ARCH (a Go architecture
+# name: amd64, arm64, 386 or arm) and prints the directory that holds it:
 #
 #   cache/<arch>/<kernel-version>/vmlinuz
 #   cache/<arch>/<kernel-version>/modules/NN-<name>.ko
 #
-# The kernel package is whatever Debian's linux-image-<arch> metapackage
-# currently names. u-root's init insmods /lib/modules/*.ko in lexical order
-# without resolving dependencies, so the modules the tests need are numbered
-# in the order modprobe would load them.
+# The kernel package is whatever the metapackage of the architecture's kernel
+# flavour (see below) currently names. u-root's init insmods /lib/modules/*.ko
+# in lexical order without resolving dependencies, so the modules the tests
+# need are numbered in the order modprobe would load them.
 #
 # A cached kernel is used as is and nothing is downloaded; --refresh resolves
 # the metapackage again. Package downloads go through a private apt state
@@ -25,9 +25,22 @@ refresh=${2:-}
 cache=$here/cache/$arch
 current=$cache/current
 
+# The Debian architecture and the kernel flavour (its metapackage is
+# linux-image-<flavour>) for each Go architecture. The 32-bit flavours are
+# the ones for the CPUs that run.sh has QEMU emulate, which have PAE and NX
+# (x86) or LPAE (ARM); the plain 686 and armmp flavours would boot there too.
+case $arch in
+amd64 | arm64) deb_arch=$arch flavour=$arch ;;
+386) deb_arch=i386 flavour=686-pae ;;
+arm) deb_arch=armhf flavour=armmp-lpae ;;
+*) printf 'fetch.sh: unsupported architecture %s (want amd64, arm64, 386 or arm)\n' "$arch" >&2; exit 2 ;;
+esac
+
 # The modules the guest needs: PCI virtio transport, the test disks, and 9p
-# for vmtest's shared directory. Built-in ones are skipped.
+# for vmtest's shared directory. Built-in ones are skipped. On 32-bit ARM,
+# vmtest attaches its 9p directories through virtio-mmio.
 wanted=(virtio_pci virtio_blk nvme 9pnet_virtio 9p ext4)
+[[ $arch != arm ]] || wanted=(virtio_mmio "${wanted[@]}")
 
 log() { printf 'fetch.sh(%s): %s\n' "$arch" "$*" >&2; }
 
@@ -62,7 +75,7 @@ debian_sources() {
 	local f
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 		[[ -f $f ]] || continue
-		awk -v arch="$arch" '
+		awk -v arch="$deb_arch" '
 			$1 == "deb" {
 				opts = ""; i = 2
 				if ($2 ~ /^\[/) {
@@ -79,7 +92,7 @@ debian_sources() {
 	done
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[[ -f $f ]] || continue
-		awk -v arch="$arch" '
+		awk -v arch="$deb_arch" '
 			function flush(   n, u, s, uris, suites, opts, a, b) {
 				if (types ~ /(^| )deb( |$)/ && enabled != "no") {
 					opts = "arch=" arch
@@ -128,8 +141,8 @@ apt_opts=(
 	-o "Dir::Cache=$state"
 	-o "Dir::Cache::pkgcache="
 	-o "Dir::Cache::srcpkgcache="
-	-o "APT::Architecture=$arch"
-	-o "APT::Architectures::=$arch"
+	-o "APT::Architecture=$deb_arch"
+	-o "APT::Architectures::=$deb_arch"
 	-o "APT::Sandbox::User=root"
 	-o "Acquire::Languages=none"
 	-o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
@@ -139,18 +152,31 @@ apt_opts=(
 	-o "Debug::NoLocking=1"
 )
 
+# A mirror can serve an index that disagrees with its Release file for a
+# while (bookworm-security's i386 and armhf indexes did when the 32-bit
+# architectures were added: the older bookworm kernel was used). If some
+# index still fails after three attempts, the others still name a kernel:
+# the newest one that they know.
 log "updating the package index"
-retry apt-get -q "${apt_opts[@]}" update >&2
+for attempt in 1 2 3; do
+	apt-get -q "${apt_opts[@]}" update >&2 && break
+	if ((attempt == 3)); then
+		log "warning: some package indexes failed to download; resolving linux-image-$flavour without them"
+		break
+	fi
+	log "attempt $attempt of apt-get update failed"
+	sleep $((attempt * 5))
+done
 
-pkg=$(apt-cache "${apt_opts[@]}" depends --no-recommends --no-suggests "linux-image-$arch:$arch" |
+pkg=$(apt-cache "${apt_opts[@]}" depends --no-recommends --no-suggests "linux-image-$flavour:$deb_arch" |
 	awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { sub(/:.*/, "", $2); print $2; exit }')
 if [[ -z $pkg ]]; then
-	log "linux-image-$arch names no kernel package"
+	log "linux-image-$flavour names no kernel package"
 	exit 1
 fi
 kver=${pkg#linux-image-}
 kdir=$cache/$kver
-log "linux-image-$arch is $pkg"
+log "linux-image-$flavour is $pkg"
 
 if [[ -f $kdir/vmlinuz ]]; then
 	echo "$kver" >"$current"
@@ -158,7 +184,7 @@ if [[ -f $kdir/vmlinuz ]]; then
 	exit 0
 fi
 
-(cd "$work" && retry apt-get -q "${apt_opts[@]}" download "$pkg:$arch" >&2)
+(cd "$work" && retry apt-get -q "${apt_opts[@]}" download "$pkg:$deb_arch" >&2)
 log "unpacking $(basename "$work"/*.deb)"
 dpkg-deb -x "$work"/*.deb "$work/root"
 
