@@ -9,20 +9,44 @@ import (
 
 // A submitter coalesces the requests of concurrent callers into shared
 // io_submit calls. A caller queues its iocb; if no one is submitting, it
-// becomes the submitter and submits everything queued, again and again,
-// until the queue is empty. Requests that arrive while an io_submit is under
-// way ride on the next one. No allocation: the two queues swap, and each has
-// room for every slot.
+// becomes a submitter and submits everything queued, again and again, until
+// the queue is empty. Requests that arrive while an io_submit is under way
+// ride on the next one.
+//
+// io_submit does not always return at once: on buffered files, for writes
+// that allocate, or when a device's queue is full, it does the I/O itself.
+// Requests queued behind such a call would wait for it, one after another,
+// so a caller that finds the running io_submit older than stallAfter does
+// not queue behind it but becomes a submitter too. Each submitter owns the
+// batch it took; batches are reused, so submitting does not allocate.
 type submitter struct {
-	mu         sync.Mutex
-	queue      []*iocb
-	spare      []*iocb
-	submitting bool
+	mu      sync.Mutex
+	queue   []*iocb   // waiting for a submitter
+	spares  [][]*iocb // batches not in use
+	active  int       // goroutines submitting
+	started time.Duration
 }
+
+// stallAfter is how long an io_submit may run before callers stop queueing
+// behind it. Submitting a batch of requests that the kernel queues without
+// blocking takes a few microseconds per request.
+const stallAfter = 50 * time.Microsecond
+
+// monotonicBase anchors the submitter's clock.
+var monotonicBase = time.Now()
 
 func (s *submitter) init(n int) {
 	s.queue = make([]*iocb, 0, n)
-	s.spare = make([]*iocb, 0, n)
+}
+
+// batch returns an empty batch with room for every slot.
+func (s *submitter) batch() []*iocb {
+	if n := len(s.spares); n > 0 {
+		b := s.spares[n-1]
+		s.spares = s.spares[:n-1]
+		return b
+	}
+	return make([]*iocb, 0, cap(s.queue))
 }
 
 // submit queues the iocbs of the given slots and makes sure they are
@@ -35,23 +59,25 @@ func (c *Context) submit(slots ...int32) {
 		c.slots[idx].armed.Store(true)
 		s.queue = append(s.queue, &c.slots[idx].cb)
 	}
-	if s.submitting {
+	if s.active > 0 && time.Since(monotonicBase)-s.started < stallAfter {
 		s.mu.Unlock()
 		return
 	}
-	s.submitting = true
+	s.active++
 	for len(s.queue) > 0 {
-		batch := s.queue
-		s.queue = s.spare[:0]
+		batch := append(s.batch(), s.queue...)
+		clear(s.queue)
+		s.queue = s.queue[:0]
+		s.started = time.Since(monotonicBase)
 		s.mu.Unlock()
 
 		c.submitBatch(batch)
 		clear(batch)
 
 		s.mu.Lock()
-		s.spare = batch[:0]
+		s.spares = append(s.spares, batch[:0])
 	}
-	s.submitting = false
+	s.active--
 	s.mu.Unlock()
 }
 
