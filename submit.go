@@ -17,8 +17,10 @@ import (
 // that allocate, or when a device's queue is full, it does the I/O itself.
 // Requests queued behind such a call would wait for it, one after another,
 // so a caller that finds the running io_submit older than stallAfter does
-// not queue behind it but becomes a submitter too. Each submitter owns the
-// batch it took; batches are reused, so submitting does not allocate.
+// not queue behind it but becomes a submitter too, up to maxSubmitters at
+// once: each may hold an OS thread in the kernel, and the package's promise
+// is a few threads, not one per request. Each submitter owns the batch it
+// took; batches are reused, so submitting does not allocate.
 type submitter struct {
 	mu      sync.Mutex
 	queue   []*iocb   // waiting for a submitter
@@ -31,6 +33,9 @@ type submitter struct {
 // behind it. Submitting a batch of requests that the kernel queues without
 // blocking takes a few microseconds per request.
 const stallAfter = 50 * time.Microsecond
+
+// maxSubmitters bounds the goroutines inside io_submit at once.
+const maxSubmitters = 4
 
 // monotonicBase anchors the submitter's clock.
 var monotonicBase = time.Now()
@@ -59,7 +64,7 @@ func (c *Context) submit(slots ...int32) {
 		c.slots[idx].armed.Store(true)
 		s.queue = append(s.queue, &c.slots[idx].cb)
 	}
-	if s.active > 0 && time.Since(monotonicBase)-s.started < stallAfter {
+	if s.active >= maxSubmitters || (s.active > 0 && time.Since(monotonicBase)-s.started < stallAfter) {
 		s.mu.Unlock()
 		return
 	}

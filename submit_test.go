@@ -72,3 +72,45 @@ func TestSubmitDoesNotQueueBehindAStall(t *testing.T) {
 		t.Fatalf("%d requests queued behind a running submitter, want 1", queued)
 	}
 }
+
+// TestSubmittersAreBounded pretends that maxSubmitters submitters are all
+// stalled: a new request then waits in the queue rather than taking another
+// OS thread into io_submit.
+func TestSubmittersAreBounded(t *testing.T) {
+	c, err := NewContext(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	osFile, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.NewFile(osFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+
+	s := &c.submitter
+	s.mu.Lock()
+	s.active = maxSubmitters
+	s.started = time.Since(monotonicBase) - time.Second
+	s.mu.Unlock()
+	idx, err := c.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.prepare(idx, iocbCmdPwrite, []byte("bounded"), nil, 0, 0)
+	c.submit(idx)
+	s.mu.Lock()
+	queued := len(s.queue)
+	s.active = 0
+	s.mu.Unlock()
+	c.submit()
+	c.await(context.Background(), idx)
+	c.release(idx)
+	if queued != 1 {
+		t.Fatalf("with %d stalled submitters, %d requests queued; want 1", maxSubmitters, queued)
+	}
+}
