@@ -17,7 +17,7 @@ import (
 // that allocate, or when a device's queue is full, it does the I/O itself.
 // Requests queued behind such a call would wait for it, one after another,
 // so a caller that finds the running io_submit older than stallAfter does
-// not queue behind it but becomes a submitter too, up to maxSubmitters at
+// not queue behind it but becomes a submitter too, up to maxSubmitters (2) at
 // once: each may hold an OS thread in the kernel, and the package's promise
 // is a few threads, not one per request. Each submitter owns the batch it
 // took; batches are reused, so submitting does not allocate.
@@ -35,7 +35,7 @@ type submitter struct {
 const stallAfter = 50 * time.Microsecond
 
 // maxSubmitters bounds the goroutines inside io_submit at once.
-const maxSubmitters = 4
+const maxSubmitters = 2
 
 // monotonicBase anchors the submitter's clock.
 var monotonicBase = time.Now()
