@@ -15,6 +15,7 @@
 package aio
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"sync"
@@ -143,14 +144,7 @@ func readSysctl(name string) string {
 	if err != nil {
 		return "unknown"
 	}
-	return string(trimNewline(b))
-}
-
-func trimNewline(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
-		b = b[:len(b)-1]
-	}
-	return b
+	return string(bytes.TrimSpace(b))
 }
 
 // MaxEvents returns the number of requests the Context allows in flight.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 
@@ -58,7 +59,7 @@ func BenchmarkOSFileReadAt(b *testing.B) {
 func benchParallelReads(b *testing.B, f io.ReaderAt) {
 	b.SetBytes(benchBlock)
 	b.ReportAllocs()
-	b.SetParallelism(max(1, 32/runtimeProcs()))
+	b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		buf := newBuf(b, benchBlock)

@@ -2,6 +2,7 @@ package aio
 
 import (
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 
@@ -57,25 +58,13 @@ func (c *Context) OpenFile(name string, flag int, perm os.FileMode) (*File, erro
 func noDirectIOHint(name string) string {
 	dir := name
 	if st, err := os.Stat(name); err != nil || !st.IsDir() {
-		dir = parentDir(name)
+		dir = filepath.Dir(name)
 	}
 	var fs unix.Statfs_t
 	if unix.Statfs(dir, &fs) == nil && fs.Type == unix.TMPFS_MAGIC {
 		return "this file is on tmpfs, which does not support O_DIRECT; use a file on a disk filesystem such as ext4 or xfs, or a block device"
 	}
 	return "the filesystem probably does not support O_DIRECT; use a file on a disk filesystem such as ext4 or xfs, or a block device"
-}
-
-func parentDir(name string) string {
-	for i := len(name) - 1; i >= 0; i-- {
-		if name[i] == '/' {
-			if i == 0 {
-				return "/"
-			}
-			return name[:i]
-		}
-	}
-	return "."
 }
 
 // NewFile binds an open file to c and takes ownership of it: File.Close

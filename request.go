@@ -160,20 +160,6 @@ func (c *Context) accept(r *Request, flush func()) error {
 	return nil
 }
 
-// tryAcquire takes a free slot if there is one.
-func (c *Context) tryAcquire() (int32, bool) {
-	select {
-	case idx := <-c.free:
-		if c.closed.Load() {
-			c.free <- idx
-			return -1, false
-		}
-		return idx, true
-	default:
-		return -1, false
-	}
-}
-
 // Wait waits until at least min of the submitted requests have completed,
 // stores up to len(done) completed requests in done, and returns how many it
 // stored. It returns early with ctx.Err() if ctx is done, and with ErrClosed

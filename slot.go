@@ -31,23 +31,36 @@ type slot struct {
 // acquire waits for a free slot. It gives up when ctx is done or the Context
 // closes, and then nothing has been submitted.
 func (c *Context) acquire(ctx context.Context) (int32, error) {
+	if idx, ok := c.tryAcquire(); ok {
+		return idx, nil
+	}
 	var idx int32
 	select {
 	case idx = <-c.free:
-	default:
-		select {
-		case idx = <-c.free:
-		case <-ctx.Done():
-			return -1, ctx.Err()
-		case <-c.closing:
-			return -1, ErrClosed
-		}
+	case <-ctx.Done():
+		return -1, ctx.Err()
+	case <-c.closing:
+		return -1, ErrClosed
 	}
 	if c.closed.Load() {
 		c.free <- idx
 		return -1, ErrClosed
 	}
 	return idx, nil
+}
+
+// tryAcquire takes a free slot if there is one and the Context is open.
+func (c *Context) tryAcquire() (int32, bool) {
+	select {
+	case idx := <-c.free:
+		if c.closed.Load() {
+			c.free <- idx
+			return -1, false
+		}
+		return idx, true
+	default:
+		return -1, false
+	}
 }
 
 // release clears a slot whose completion has been reaped and frees it.
