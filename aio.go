@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,9 +30,10 @@ import (
 // kernel signals on every completion, and a bounded set of request slots. It
 // is safe for concurrent use by many goroutines.
 type Context struct {
-	id        contextID
-	maxEvents int
-	ring      *ring // nil when completions are reaped with io_getevents
+	id         contextID
+	maxEvents  int
+	ring       *ring // nil when completions are reaped with a system call
+	pgetevents bool  // reap with io_pgetevents, for want of io_getevents
 
 	eventfd     int      // the eventfd's number, for the iocbs' aio_resfd
 	eventfdFile *os.File // the same eventfd, registered with the poller
@@ -40,9 +42,11 @@ type Context struct {
 	slots []slot     // kernel-visible request state, one per request in flight
 	free  chan int32 // indexes of free slots
 
-	submitter submitter
-	reaper    reaper
-	batch     completionQueue
+	reaper reaper
+	batch  completionQueue
+
+	filesMu sync.Mutex
+	files   map[*File]struct{} // open Files, whose queues Close withdraws
 
 	closing   chan struct{} // closed when Close starts
 	closed    atomic.Bool
@@ -88,34 +92,66 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 		maxEvents: maxEvents,
 		slots:     make([]slot, maxEvents),
 		free:      make(chan int32, maxEvents),
+		files:     make(map[*File]struct{}),
 		closing:   make(chan struct{}),
 	}
 
-	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		ioDestroy(c.id)
-		return nil, os.NewSyscallError("eventfd", err)
-	}
-	c.eventfd = efd
-	c.eventfdFile = os.NewFile(uintptr(efd), "aio-eventfd")
-	if c.eventfdConn, err = c.eventfdFile.SyscallConn(); err != nil {
-		c.eventfdFile.Close()
+	if err := c.setupCompletions(!o.syscallReaping); err != nil {
 		ioDestroy(c.id)
 		return nil, err
-	}
-
-	if !o.syscallReaping {
-		c.ring = mapRing(c.id)
 	}
 	for i := range c.slots {
 		c.slots[i].done = make(chan struct{}, 1)
 		c.free <- int32(i)
 	}
-	c.submitter.init(maxEvents)
 	c.batch.init(maxEvents)
 	c.reaper.init(maxEvents)
 	go c.reapLoop()
 	return c, nil
+}
+
+// setupCompletions prepares the two halves of reaping: the eventfd that
+// the kernel signals on every completion, registered with the runtime
+// poller, and a way to read completions, the ring if useRing and the kernel's
+// layout is known, else a system call that works here.
+func (c *Context) setupCompletions(useRing bool) error {
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return os.NewSyscallError("eventfd", err)
+	}
+	c.eventfd = efd
+	if c.eventfdFile, c.eventfdConn, err = pollable(efd, "aio-eventfd"); err != nil {
+		return err
+	}
+	if useRing {
+		c.ring = mapRing(c.id)
+	}
+	if c.ring == nil {
+		if err := c.chooseGetevents(); err != nil {
+			c.eventfdFile.Close()
+			return err
+		}
+	}
+	return nil
+}
+
+// pollable returns fd, which must be nonblocking, as an *os.File registered
+// with the runtime poller, and its RawConn. It fails if the poller did not
+// take it: os.NewFile then quietly makes a blocking file, on which the
+// reaper could never wait.
+func pollable(fd int, name string) (*os.File, syscall.RawConn, error) {
+	f := os.NewFile(uintptr(fd), name)
+	// Only files the poller has registered have deadlines.
+	if err := f.SetReadDeadline(time.Time{}); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("aio: the runtime poller does not take %s: %w", name, err)
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, rc, nil
 }
 
 // setupError explains why io_setup failed.
@@ -147,14 +183,34 @@ func readSysctl(name string) string {
 	return string(bytes.TrimSpace(b))
 }
 
+// register adds f to the Files whose queues Close withdraws, unless the
+// Context is closed.
+func (c *Context) register(f *File) bool {
+	c.filesMu.Lock()
+	defer c.filesMu.Unlock()
+	if c.closed.Load() {
+		return false
+	}
+	c.files[f] = struct{}{}
+	return true
+}
+
+func (c *Context) unregister(f *File) {
+	c.filesMu.Lock()
+	delete(c.files, f)
+	c.filesMu.Unlock()
+}
+
 // MaxEvents returns the number of requests the Context allows in flight.
 func (c *Context) MaxEvents() int { return c.maxEvents }
 
 // Close waits for every request in flight to complete, then releases the
 // kernel context. Operations that have not been submitted when Close starts,
-// including those waiting for a free slot, fail with ErrClosed. Close does
-// not close the Context's Files, but their operations fail with ErrClosed
-// afterwards. Calling Close again returns the first call's result.
+// including those waiting for a free slot or queued for io_submit, fail with
+// ErrClosed. (A request inside an io_submit that blocks, such as a read on an
+// empty FIFO, is in flight: Close waits for it.) Close does not close the
+// Context's Files, but their operations fail with ErrClosed afterwards.
+// Calling Close again returns the first call's result.
 //
 // A Context that is never closed keeps its goroutine, its eventfd and its
 // kernel context (counted against fs.aio-max-nr) until the process exits.
@@ -162,6 +218,11 @@ func (c *Context) Close() error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
 		close(c.closing)
+		c.filesMu.Lock()
+		for f := range c.files {
+			f.closeQueue()
+		}
+		c.filesMu.Unlock()
 		for range c.maxEvents {
 			<-c.free // every slot back: nothing is in flight
 		}

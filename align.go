@@ -53,3 +53,10 @@ func (a alignment) checkBuffer(b []byte) error {
 	}
 	return nil
 }
+
+// continuable reports whether a direct transfer that moved n bytes can go on
+// from there: the kernel ends a direct read off the alignment only at the end
+// of the file. Buffered transfers can always go on.
+func (a alignment) continuable(n int, direct bool) bool {
+	return !direct || (uint64(n)%uint64(a.offset) == 0 && uint64(n)%uint64(a.mem) == 0)
+}

@@ -45,8 +45,8 @@ func TestCancelAfterSubmission(t *testing.T) {
 		Flags:     iocbFlagResfd,
 		Resfd:     uint32(c.eventfd),
 	}
-	c.submit(idx)
-	res := c.await(ctx, idx)
+	f.submit(idx)
+	res := f.await(ctx, idx)
 	c.release(idx)
 	if res < 0 {
 		t.Fatalf("cancelled poll completed with %v", unix.Errno(-res))

@@ -3,7 +3,9 @@ package aio
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"strconv"
 	"syscall"
 )
 
@@ -38,7 +40,16 @@ var (
 	errEmptyBuffer    = &argError{"empty buffer: a read or write needs at least one byte"}
 	errNegativeOffset = &argError{"negative offset"}
 	errTooManyBuffers = &argError{fmt.Sprintf("more than %d buffers in one vectored request (the kernel's UIO_MAXIOV)", maxIovecs)}
+	errTooLong        = &argError{"the buffers of one vectored request add up to more than the largest int"}
+	errDirectory      = &argError{"it is a directory: a directory can be synced, but reads and writes need a regular file or a device"}
+	errNilFile        = &argError{"aio: NewFile needs an open *os.File, not nil"}
+	errNotReadable    = &hintError{errno: syscall.EBADF, hint: "the file is not open for reading (it was opened with O_WRONLY)"}
+	errNotWritable    = &hintError{errno: syscall.EBADF, hint: "the file is not open for writing (it was opened with O_RDONLY); open it with O_RDWR or O_WRONLY"}
 )
+
+func errOffsetOverflow(off int64, length int) error {
+	return &argError{fmt.Sprintf("offset %d plus length %d is beyond the largest file offset (%d)", off, length, int64(math.MaxInt64))}
+}
 
 func errUnknownFlags(f Flags) error {
 	return &argError{fmt.Sprintf("unknown request flags %#x (known: %v)", uint32(f&^knownFlags), knownFlags)}
@@ -67,6 +78,47 @@ func (e *alignmentError) Error() string {
 }
 
 func (e *alignmentError) Unwrap() error { return syscall.EINVAL }
+
+// offsetError is the error of a read or write that failed in the kernel:
+// the errno, and where the request was.
+type offsetError struct {
+	off int64
+	err error
+}
+
+func (e *offsetError) Error() string {
+	return "at offset " + strconv.FormatInt(e.off, 10) + ": " + e.err.Error()
+}
+
+func (e *offsetError) Unwrap() error { return e.err }
+
+// resultError is the error of a request on f that completed with result
+// res < 0: an *os.PathError naming the file, and the offset unless off is
+// negative (syncs and appending writes, where the kernel chose the place).
+func (f *File) resultError(op string, off int64, res int64) error {
+	if res == resClosed {
+		return pathError(op, f.name, ErrClosed)
+	}
+	err := errnoErr(syscall.Errno(-res))
+	if off >= 0 {
+		err = &offsetError{off: off, err: err}
+	}
+	return pathError(op, f.name, err)
+}
+
+// offsetOf returns the offset of a request for its error, or -1 if it has
+// none that the caller chose.
+func (f *File) offsetOf(cmd uint16, off int64, flags Flags) int64 {
+	switch cmd {
+	case iocbCmdPread, iocbCmdPreadv:
+		return off
+	case iocbCmdPwrite, iocbCmdPwritev:
+		if flags&FlagAppend == 0 && !f.append {
+			return off
+		}
+	}
+	return -1
+}
 
 func pathError(op, path string, err error) error {
 	return &os.PathError{Op: op, Path: path, Err: err}

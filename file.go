@@ -12,13 +12,18 @@ import (
 // A File is an open file or block device whose reads, writes and syncs go
 // through a Context's kernel AIO. It is safe for concurrent use.
 type File struct {
-	ctx    *Context
-	file   *os.File
-	fd     int32
-	name   string
-	direct bool      // opened with O_DIRECT: alignment is checked
-	append bool      // opened with O_APPEND: the kernel ignores offsets of writes
-	align  alignment // what O_DIRECT requires here
+	ctx      *Context
+	file     *os.File
+	fd       int32
+	name     string
+	direct   bool      // opened with O_DIRECT: alignment is checked
+	append   bool      // opened with O_APPEND: the kernel ignores offsets of writes
+	readable bool      // opened for reading
+	writable bool      // opened for writing
+	dir      bool      // a directory: it can be synced, not read or written
+	align    alignment // what O_DIRECT requires here
+
+	queue submitQueue // the File's requests on their way to io_submit
 
 	// Every operation holds mu for reading from before it submits until its
 	// completion has been reaped; Close takes it for writing, so the
@@ -56,13 +61,12 @@ func (c *Context) OpenFile(name string, flag int, perm os.FileMode) (*File, erro
 
 // noDirectIOHint explains an EINVAL from opening name with O_DIRECT.
 func noDirectIOHint(name string) string {
-	dir := name
-	if st, err := os.Stat(name); err != nil || !st.IsDir() {
-		dir = filepath.Dir(name)
+	if st, err := os.Stat(name); err == nil && st.IsDir() {
+		return "it is a directory, which cannot be opened with O_DIRECT; open it with os.Open and Context.NewFile to sync it"
 	}
 	var fs unix.Statfs_t
-	if unix.Statfs(dir, &fs) == nil && fs.Type == unix.TMPFS_MAGIC {
-		return "this file is on tmpfs, which does not support O_DIRECT; use a file on a disk filesystem such as ext4 or xfs, or a block device"
+	if unix.Statfs(filepath.Dir(name), &fs) == nil && fs.Type == unix.TMPFS_MAGIC {
+		return "this file is on tmpfs, which supports O_DIRECT only since Linux 6.6; use a newer kernel, a file on a disk filesystem such as ext4 or xfs, or a block device"
 	}
 	return "the filesystem probably does not support O_DIRECT; use a file on a disk filesystem such as ext4 or xfs, or a block device"
 }
@@ -73,7 +77,7 @@ func noDirectIOHint(name string) string {
 // through the page cache, usually synchronously inside io_submit.
 func (c *Context) NewFile(f *os.File) (*File, error) {
 	if f == nil {
-		return nil, pathError("aio", "", &argError{"NewFile: nil *os.File"})
+		return nil, errNilFile
 	}
 	if c.closed.Load() {
 		return nil, pathError("aio", f.Name(), ErrClosed)
@@ -98,6 +102,14 @@ func (c *Context) bind(f *os.File, name string) (*File, error) {
 		}
 		file.direct = flags&syscall.O_DIRECT != 0
 		file.append = flags&syscall.O_APPEND != 0
+		mode := flags & syscall.O_ACCMODE
+		file.readable = mode == syscall.O_RDONLY || mode == syscall.O_RDWR
+		file.writable = mode == syscall.O_WRONLY || mode == syscall.O_RDWR
+		var st unix.Stat_t
+		if fdErr = unix.Fstat(int(fd), &st); fdErr != nil {
+			return
+		}
+		file.dir = st.Mode&unix.S_IFMT == unix.S_IFDIR
 		file.align = defaultAlignment
 		if file.direct {
 			file.align = directIOAlignment(int(fd))
@@ -108,6 +120,9 @@ func (c *Context) bind(f *os.File, name string) (*File, error) {
 	}
 	if err != nil {
 		return nil, pathError("fcntl", name, err)
+	}
+	if !c.register(file) {
+		return nil, pathError("open", name, ErrClosed)
 	}
 	return file, nil
 }
@@ -131,15 +146,20 @@ func (f *File) Alignment() (mem, offset int) {
 	return int(f.align.mem), int(f.align.offset)
 }
 
-// Close waits for the file's requests in flight to complete, then closes
-// it. Later operations on the File fail with ErrClosed.
+// Close closes the file. Its requests that have not been submitted yet fail
+// with ErrClosed; Close waits for those in flight to complete before it
+// closes the descriptor. (A request inside an io_submit that blocks, such as
+// a read on an empty FIFO, is in flight.) Later operations on the File fail
+// with ErrClosed, and so does a second Close.
 func (f *File) Close() error {
+	f.closeQueue()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
 		return pathError("close", f.name, ErrClosed)
 	}
 	f.closed = true
+	f.ctx.unregister(f)
 	return f.file.Close()
 }
 

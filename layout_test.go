@@ -36,6 +36,7 @@ func TestLayout(t *testing.T) {
 		{"iocb.aio_flags", unsafe.Offsetof(cb.Flags), 56},
 		{"iocb.aio_resfd", unsafe.Offsetof(cb.Resfd), 60},
 		{"sizeof(struct io_event)", unsafe.Sizeof(ev), 32},
+		{"sizeof(struct __kernel_timespec)", unsafe.Sizeof(kernelTimespec{}), 16},
 		{"io_event.data", unsafe.Offsetof(ev.Data), 0},
 		{"io_event.obj", unsafe.Offsetof(ev.Obj), 8},
 		{"io_event.res", unsafe.Offsetof(ev.Res), 16},

@@ -1,6 +1,7 @@
 package aio
 
 import (
+	"fmt"
 	"sync"
 	"syscall"
 
@@ -87,37 +88,71 @@ func (c *Context) reapLocked() int {
 	}
 }
 
-var zeroTimeout unix.Timespec
+// Zero timeouts, for reaping without blocking.
+var (
+	zeroTimeout   unix.Timespec
+	zeroTimeout64 kernelTimespec
+)
 
-// getevents reaps with io_getevents and a zero timeout, which never blocks.
+// getevents reaps with a zero timeout, which never blocks.
 func (c *Context) getevents(events []ioEvent) int {
 	for {
-		n, err := ioGeteventsNow(c.id, 0, len(events), &events[0], &zeroTimeout)
+		n, err := c.geteventsNow(events)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			// Only a broken context makes io_getevents fail here; the
-			// requests in flight would then never complete.
-			panic("aio: io_getevents: " + err.Error())
+			// NewContext found this system call working; only a broken
+			// context makes it fail now, and the requests in flight
+			// would then never complete.
+			panic("aio: reaping completions: " + err.Error())
 		}
 		return n
 	}
 }
 
+func (c *Context) geteventsNow(events []ioEvent) (int, error) {
+	if c.pgetevents {
+		return ioPgeteventsNow(c.id, 0, len(events), &events[0], &zeroTimeout64, nil)
+	}
+	return ioGeteventsNow(c.id, 0, len(events), &events[0], &zeroTimeout)
+}
+
+// chooseGetevents finds the system call that reaps completions here, for a
+// Context that does not read its ring: io_getevents, or io_pgetevents with
+// a 64-bit timeout, the only one a 32-bit kernel built without
+// CONFIG_COMPAT_32BIT_TIME has. A seccomp profile may forbid either. Nothing
+// is in flight yet, so trying them reaps nothing.
+func (c *Context) chooseGetevents() error {
+	var ev [1]ioEvent
+	_, err := c.geteventsNow(ev[:])
+	if err == nil {
+		return nil
+	}
+	c.pgetevents = true
+	_, err64 := c.geteventsNow(ev[:])
+	if err64 == nil {
+		return nil
+	}
+	return fmt.Errorf("aio: no system call to reap completions with: io_getevents: %w; io_pgetevents: %w", err, err64)
+}
+
 // complete delivers result res of the request in slot idx: a call's waiter
 // is woken; a batch request goes to the completion queue and its slot is
-// freed at once.
+// freed. The slot is freed last: Close waits for every slot, and then for
+// Wait to have been given every request, so a request must be queued for
+// Wait before its slot comes back.
 func (c *Context) complete(idx int32, res int64) {
 	s := &c.slots[idx]
 	if !s.armed.Swap(false) {
 		panic("aio: completion for a request that is not in flight")
 	}
 	if req := s.req; req != nil {
+		file := req.File
 		req.finish(res)
-		req.File.end()
-		c.release(idx)
 		c.batch.push(req)
+		file.end()
+		c.release(idx)
 		return
 	}
 	s.res = res

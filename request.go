@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"syscall"
 )
 
 // An Op is the operation of a Request.
@@ -60,8 +59,18 @@ type Request struct {
 	Tag    uint64 // the caller's own value; the package does not touch it
 
 	// Set when Wait returns the request.
-	N   int   // bytes transferred; a short read at the end of the file is not an error
-	Err error // nil, or an *os.PathError wrapping the errno
+	//
+	// N is the number of bytes transferred. It can be less than asked for
+	// without an error: at the end of the file, and when the request is
+	// longer than the kernel moves at once (MAX_RW_COUNT, 0x7ffff000
+	// bytes), in which case the rest must be submitted again. (The calls of
+	// File do that themselves.)
+	N int
+	// Err is nil, or an *os.PathError naming the file, which wraps the
+	// errno and, for reads and writes, names the offset. A request that a
+	// Close withdrew before it reached the kernel has an error matching
+	// ErrClosed.
+	Err error
 
 	inFlight atomic.Bool
 }
@@ -73,13 +82,14 @@ var (
 
 // finish records the result res of the request.
 func (r *Request) finish(res int64) {
-	if res < 0 {
-		r.N = 0
-		r.Err = pathError(opInfo[r.Op].name, r.File.name, errnoErr(syscall.Errno(-res)))
-	} else {
+	if res >= 0 {
 		r.N = int(res)
 		r.Err = nil
+		return
 	}
+	r.N = 0
+	info := opInfo[r.Op]
+	r.Err = r.File.resultError(info.name, r.File.offsetOf(info.cmd, r.Offset, r.Flags), res)
 }
 
 // Submit starts the requests, with as few io_submit calls as it can. It
@@ -94,11 +104,19 @@ func (r *Request) finish(res int64) {
 func (c *Context) Submit(reqs ...*Request) (int, error) {
 	var pending [64]int32
 	n := 0
+	// flush submits the pending requests, each run of requests on one File
+	// in one go: each File has its own submission queue.
 	flush := func() {
-		if n > 0 {
-			c.submit(pending[:n]...)
-			n = 0
+		for start := 0; start < n; {
+			f := c.slots[pending[start]].req.File
+			end := start + 1
+			for end < n && c.slots[pending[end]].req.File == f {
+				end++
+			}
+			f.submit(pending[start:end]...)
+			start = end
 		}
+		n = 0
 	}
 	defer flush()
 

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/linuxaio/aio"
+	"golang.org/x/sys/unix"
 )
 
 func TestSubmitAndWait(t *testing.T) {
@@ -137,23 +139,39 @@ func TestSubmitErrors(t *testing.T) {
 	}
 	collect(t, c, 1, nil)
 
-	// The kernel's rejections come back through Wait.
-	ro, err := c.OpenFile(f.Name(), os.O_RDONLY, 0)
+	// The kernel's rejections come back through Wait. An epoll descriptor
+	// cannot be read at all: io_submit refuses the read with EINVAL.
+	efd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ro.Close()
-	bad := &aio.Request{File: ro, Op: aio.OpWrite, Buf: buf}
+	epoll, err := c.NewFile(os.NewFile(uintptr(efd), "epoll"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer epoll.Close()
+	bad := &aio.Request{File: epoll, Op: aio.OpRead, Buf: buf[:8]}
 	if _, err := c.Submit(bad, good); err != nil {
 		t.Fatal(err)
 	}
 	collect(t, c, 2, nil)
 	var pe *os.PathError
-	if !errors.Is(bad.Err, syscall.EBADF) || !errors.As(bad.Err, &pe) || pe.Op != "write" {
-		t.Fatalf("write request on a read-only file: Err = %v; want *os.PathError{write, EBADF}", bad.Err)
+	if !errors.Is(bad.Err, syscall.EINVAL) || !errors.As(bad.Err, &pe) || pe.Op != "read" || pe.Path != "epoll" {
+		t.Fatalf("read request on an epoll descriptor: Err = %v; want *os.PathError{read, epoll, EINVAL}", bad.Err)
 	}
 	if good.Err != nil {
 		t.Fatalf("the request after a rejected one: %v", good.Err)
+	}
+
+	// Requests the kernel would refuse are refused before it, saying why.
+	ro, err := c.OpenFile(f.Name(), os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	n, err := c.Submit(&aio.Request{File: ro, Op: aio.OpWrite, Buf: buf})
+	if n != 0 || !errors.Is(err, syscall.EBADF) || !strings.Contains(err.Error(), "O_RDONLY") {
+		t.Fatalf("write request on a read-only file: Submit = %d, %v; want 0 and EBADF naming O_RDONLY", n, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package aio
 import (
 	"context"
 	"io"
+	"slices"
 	"syscall"
 	"unsafe"
 )
@@ -25,54 +26,45 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 }
 
 // ReadAtContext reads len(p) bytes at offset off with the request flags
-// flags. Like ReadAt, it returns io.EOF when the read stops short at the end
-// of the file or device.
+// flags. Like ReadAt, it returns io.EOF when, and only when, the read stops
+// short at the end of the file or device. A read longer than the kernel
+// moves at once (MAX_RW_COUNT, 0x7ffff000 bytes) continues with further
+// requests.
 //
-// If ctx is done before the request is submitted (while it waits for a free
-// slot), ReadAtContext returns ctx.Err() at once. After submission the kernel
-// may be writing into p, so it asks the kernel to cancel the request
-// (io_cancel) and waits for it to complete either way; ordinary file and
-// block-device reads cannot be cancelled and simply complete. It then
-// returns the request's result, or ctx.Err() if the kernel cancelled it.
+// If ctx is done before the request reaches the kernel (while it waits for
+// a free slot, or queued for io_submit), ReadAtContext returns ctx.Err() at
+// once. After submission the kernel may be writing into p, so it asks the
+// kernel to cancel the request (io_cancel) and waits for it to complete
+// either way; ordinary file and block-device reads cannot be cancelled and
+// simply complete. It then returns the request's result, or ctx.Err() if
+// the kernel cancelled it. Either way, the kernel no longer writes into p
+// once it has returned.
 func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64, flags Flags) (int, error) {
-	n, err := f.do(ctx, "read", iocbCmdPread, p, nil, off, flags)
-	if err == nil && n < len(p) {
-		err = io.EOF
-	}
-	return n, err
+	return f.transfer(ctx, "read", iocbCmdPread, p, nil, off, flags)
 }
 
 // WriteAtContext writes p at offset off with the request flags flags; with
 // FlagAppend the data goes to the end of the file and off only has to be
-// valid. A write that stops short returns io.ErrShortWrite. Cancellation
-// through ctx works as for ReadAtContext.
+// valid. Like WriteAt, it returns an error whenever it writes less than
+// len(p): a write longer than the kernel moves at once continues with
+// further requests. Cancellation through ctx works as for ReadAtContext.
 func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64, flags Flags) (int, error) {
-	n, err := f.do(ctx, "write", iocbCmdPwrite, p, nil, off, flags)
-	if err == nil && n < len(p) {
-		err = io.ErrShortWrite
-	}
-	return n, err
+	return f.transfer(ctx, "write", iocbCmdPwrite, p, nil, off, flags)
 }
 
 // ReadvAtContext reads into the buffers bufs in turn, starting at offset
-// off, in one request (IOCB_CMD_PREADV). It returns io.EOF when the read
-// stops short at the end of the file or device.
+// off, in one request (IOCB_CMD_PREADV), or more when the total is longer
+// than the kernel moves at once. It returns io.EOF when, and only when, the
+// read stops short at the end of the file or device.
 func (f *File) ReadvAtContext(ctx context.Context, bufs [][]byte, off int64, flags Flags) (int, error) {
-	n, err := f.do(ctx, "readv", iocbCmdPreadv, nil, bufs, off, flags)
-	if err == nil && n < totalLen(bufs) {
-		err = io.EOF
-	}
-	return n, err
+	return f.transfer(ctx, "readv", iocbCmdPreadv, nil, bufs, off, flags)
 }
 
 // WritevAtContext writes the buffers bufs in turn, starting at offset off,
-// in one request (IOCB_CMD_PWRITEV).
+// in one request (IOCB_CMD_PWRITEV), or more when the total is longer than
+// the kernel moves at once.
 func (f *File) WritevAtContext(ctx context.Context, bufs [][]byte, off int64, flags Flags) (int, error) {
-	n, err := f.do(ctx, "writev", iocbCmdPwritev, nil, bufs, off, flags)
-	if err == nil && n < totalLen(bufs) {
-		err = io.ErrShortWrite
-	}
-	return n, err
+	return f.transfer(ctx, "writev", iocbCmdPwritev, nil, bufs, off, flags)
 }
 
 // Sync flushes the file's data and metadata to stable storage
@@ -97,12 +89,65 @@ func (f *File) DatasyncContext(ctx context.Context) error {
 	return err
 }
 
+// transfer reads into or writes from p, or bufs for the vectored commands,
+// at offset off, until all of it is done or an error stops it. The kernel
+// moves at most MAX_RW_COUNT bytes per request and says so only by a short
+// count, and a read stops short at the end of the file; so a short count is
+// followed by a request for the rest, and only a read that then moves
+// nothing has met the end of the file.
+func (f *File) transfer(ctx context.Context, op string, cmd uint16, p []byte, bufs [][]byte, off int64, flags Flags) (int, error) {
+	total := len(p)
+	if bufs != nil {
+		total = totalLen(bufs)
+	}
+	done := 0
+	for {
+		n, err := f.do(ctx, op, cmd, p, bufs, off, flags)
+		done += n
+		switch {
+		case err != nil:
+			return done, err
+		case done == total:
+			return done, nil
+		case n == 0 || !f.align.continuable(n, f.direct):
+			// Nothing more, or a direct read cut off at an unaligned
+			// end of file, where the kernel would refuse to go on.
+			if cmd == iocbCmdPread || cmd == iocbCmdPreadv {
+				return done, io.EOF
+			}
+			return done, io.ErrShortWrite
+		}
+		if bufs != nil {
+			bufs = advance(bufs, n)
+		} else {
+			p = p[n:]
+		}
+		off += int64(n)
+	}
+}
+
+// totalLen returns the length of bufs together; validate has checked that
+// it fits an int.
 func totalLen(bufs [][]byte) int {
 	n := 0
 	for _, b := range bufs {
 		n += len(b)
 	}
 	return n
+}
+
+// advance returns bufs without their first n bytes. It allocates, but only
+// after a short count, which is rare.
+func advance(bufs [][]byte, n int) [][]byte {
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs = bufs[1:]
+	}
+	rest := slices.Clone(bufs)
+	if len(rest) > 0 {
+		rest[0] = rest[0][n:]
+	}
+	return rest
 }
 
 // do runs one request: it checks the arguments, waits for a slot, submits,
@@ -129,18 +174,17 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 		return 0, err
 	}
 	f.prepare(idx, cmd, p, bufs, off, flags)
-	c.submit(idx)
-	res := c.await(ctx, idx)
+	f.submit(idx)
+	res := f.await(ctx, idx)
 	c.release(idx)
 
-	if res < 0 {
-		errno := syscall.Errno(-res)
-		if errno == syscall.ECANCELED && ctx.Err() != nil {
-			return 0, ctx.Err()
-		}
-		return 0, pathError(op, f.name, errnoErr(errno))
+	switch {
+	case res >= 0:
+		return int(res), nil
+	case res == resWithdrawn, res == -int64(syscall.ECANCELED) && ctx.Err() != nil:
+		return 0, ctx.Err()
 	}
-	return int(res), nil
+	return 0, f.resultError(op, f.offsetOf(cmd, off, flags), res)
 }
 
 // prepare fills slot idx for a request on f.
@@ -160,12 +204,13 @@ func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64
 	}
 }
 
-// await waits for the completion of the request in slot idx and returns its
-// result. If ctx is done first, it asks the kernel to cancel the request and
-// keeps waiting: the slot, and the caller's buffer, are not given back before
-// the kernel is done with them.
-func (c *Context) await(ctx context.Context, idx int32) int64 {
-	s := &c.slots[idx]
+// await waits for the completion of the request on f in slot idx and
+// returns its result. If ctx is done first, it withdraws the request if it
+// is still queued (the result is then resWithdrawn), or else asks the kernel
+// to cancel it and keeps waiting: the slot, and the caller's buffer, are not
+// given back before the kernel is done with them.
+func (f *File) await(ctx context.Context, idx int32) int64 {
+	s := &f.ctx.slots[idx]
 	done := ctx.Done()
 	if done == nil {
 		<-s.done
@@ -175,51 +220,16 @@ func (c *Context) await(ctx context.Context, idx int32) int64 {
 	case <-s.done:
 		return s.res
 	case <-done:
+		if f.withdraw(idx) {
+			return resWithdrawn
+		}
 		// io_cancel reports EINVAL for requests that cannot be cancelled
-		// (every ordinary read and write) or that have not been submitted
-		// yet; cancelled ones still complete on the ring, with ECANCELED.
+		// (every ordinary read and write) or that are still on their way
+		// into the kernel; cancelled ones still complete on the ring, with
+		// ECANCELED.
 		var ev ioEvent
-		ioCancel(c.id, &s.cb, &ev)
+		ioCancel(f.ctx.id, &s.cb, &ev)
 		<-s.done
 		return s.res
 	}
-}
-
-// validate checks a request's arguments before anything reaches the kernel.
-func (f *File) validate(cmd uint16, p []byte, bufs [][]byte, off int64, flags Flags) error {
-	if flags&^knownFlags != 0 {
-		return errUnknownFlags(flags)
-	}
-	if off < 0 {
-		return errNegativeOffset
-	}
-	write := cmd == iocbCmdPwrite || cmd == iocbCmdPwritev
-	checkOffset := !(write && (flags&FlagAppend != 0 || f.append))
-	switch cmd {
-	case iocbCmdPread, iocbCmdPwrite:
-		if len(p) == 0 {
-			return errEmptyBuffer
-		}
-		if f.direct {
-			return f.align.check(p, off, checkOffset)
-		}
-	case iocbCmdPreadv, iocbCmdPwritev:
-		if len(bufs) > maxIovecs {
-			return errTooManyBuffers
-		}
-		if totalLen(bufs) == 0 {
-			return errEmptyBuffer
-		}
-		if f.direct {
-			if err := f.align.check(nil, off, checkOffset); err != nil {
-				return err
-			}
-			for _, b := range bufs {
-				if err := f.align.checkBuffer(b); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
 }

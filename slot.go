@@ -11,6 +11,26 @@ import (
 // one array allocated with it, so the iocb the kernel points at never moves,
 // and the references to the caller's buffers keep them reachable until the
 // completion has been reaped.
+//
+// The life of a request, and who may touch its slot at each step:
+//
+//   - free: in c.free; nobody touches it.
+//   - prepared: taken by acquire; its caller fills the iocb and the buffer
+//     references (File.prepare).
+//   - queued: in its File's submitQueue, armed. The queue's mutex guards it:
+//     a submitter may take it, or its caller (context done) or a Close may
+//     withdraw it, and then it never reaches the kernel.
+//   - submitting: taken into a submitter's batch. It will be submitted, or
+//     completed with the error io_submit gives it.
+//   - in the kernel: the kernel may read the iocb and use the buffers.
+//     Nothing may touch them; a caller whose context is done may only ask
+//     io_cancel.
+//   - completed: complete delivered the result and disarmed the slot (the
+//     reaper, io_submit's error, or resClosed from a Close). A call's waiter
+//     wakes on done; a batch request is finished and queued for Wait.
+//   - released: release drops the buffer references and frees the slot.
+//     The slot of a batch request is released by complete itself, after the
+//     request is queued for Wait; a call's by the caller.
 type slot struct {
 	cb   iocb
 	iov  []unix.Iovec // the iovecs of a vectored request
@@ -18,7 +38,8 @@ type slot struct {
 	bufs [][]byte     // likewise for vectored requests
 
 	// armed is set when the slot is queued for submission and cleared when
-	// its completion is delivered. The kernel orders the two, but the race
+	// its completion is delivered or it is withdrawn. The kernel orders the
+	// two, but the race
 	// detector cannot see that; the atomic makes the order visible to it and
 	// catches a completion delivered twice.
 	armed atomic.Bool

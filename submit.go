@@ -2,88 +2,218 @@ package aio
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
 )
 
-// A submitter coalesces the requests of concurrent callers into shared
-// io_submit calls. A caller queues its iocb; if no one is submitting, it
-// becomes a submitter and submits everything queued, again and again, until
-// the queue is empty. Requests that arrive while an io_submit is under way
-// ride on the next one.
+// A submitQueue coalesces the requests of one File into shared io_submit
+// calls. A caller queues its slot; if no one is submitting, it becomes a
+// submitter and submits everything queued, again and again, until the queue
+// is empty. Requests that arrive while an io_submit is under way ride on the
+// next one.
 //
-// io_submit does not always return at once: on buffered files, for writes
-// that allocate, or when a device's queue is full, it does the I/O itself.
-// Requests queued behind such a call would wait for it, one after another,
-// so a caller that finds the running io_submit older than stallAfter does
-// not queue behind it but becomes a submitter too, up to maxSubmitters (2) at
-// once: each may hold an OS thread in the kernel, and the package's promise
-// is a few threads, not one per request. Each submitter owns the batch it
-// took; batches are reused, so submitting does not allocate.
-type submitter struct {
-	mu      sync.Mutex
-	queue   []*iocb   // waiting for a submitter
-	spares  [][]*iocb // batches not in use
-	active  int       // goroutines submitting
-	started time.Duration
+// io_submit does not always return at once: on buffered files, FIFOs and
+// sockets, for writes that allocate, or when a device's queue is full, it
+// does the I/O itself, possibly for ever (a read on a FIFO without a
+// writer). Three rules keep such a call from holding back other requests:
+//
+//   - Each File has its own queue, so a file or device whose io_submit
+//     blocks delays only its own requests.
+//   - A caller queues only behind a submitter whose current io_submit began
+//     less than stallAfter ago; behind older ones it submits itself, up to
+//     maxSubmitters io_submit calls per File at once (each may hold an OS
+//     thread in the kernel, and the promise is a few threads, not one per
+//     request). The start of every running io_submit is tracked on its own.
+//   - A caller that queued behind a fresh io_submit that then blocks would be
+//     stranded, with nobody left to notice. So queueing arms a timer: if the
+//     queue has not been taken rescueAfter later and no io_submit is fresh,
+//     the timer's goroutine submits it.
+//
+// A queued request has not reached the kernel and can still be withdrawn:
+// by its caller when its context is done, and by File.Close and
+// Context.Close, which fail it with ErrClosed. Once a submitter has taken it,
+// it is submitted.
+type submitQueue struct {
+	mu     sync.Mutex
+	queue  []int32   // slots waiting for a submitter, in order
+	spares [][]*iocb // batches not in use; submitting does not allocate
+	// started holds, for each submitter, when its current io_submit began
+	// (since monotonicBase); 0 marks an unused entry.
+	started [maxSubmitters]time.Duration
+	running int
+	closed  bool // Close withdrew the queue; later requests fail at once
+
+	rescue      *time.Timer // created on first use
+	rescueArmed bool
 }
 
-// stallAfter is how long an io_submit may run before callers stop queueing
-// behind it. Submitting a batch of requests that the kernel queues without
-// blocking takes a few microseconds per request.
-const stallAfter = 50 * time.Microsecond
+const (
+	// stallAfter is how long an io_submit may run before callers stop
+	// queueing behind it. Submitting a batch of requests that the kernel
+	// queues without blocking takes a few microseconds per request.
+	stallAfter = 50 * time.Microsecond
+	// maxSubmitters bounds the io_submit calls running at once per File.
+	maxSubmitters = 2
+	// rescueAfter is how long a queued request may wait before the rescue
+	// timer checks on it. It bounds the wait behind a blocked io_submit; it
+	// is much longer than stallAfter so that the timer fires rarely under
+	// load, when the queue is taken every few microseconds.
+	rescueAfter = time.Millisecond
+)
 
-// maxSubmitters bounds the goroutines inside io_submit at once.
-const maxSubmitters = 2
+// The results of requests withdrawn before they reached the kernel. The
+// kernel's results are byte counts or errno values above -4096, so neither
+// can be confused with one.
+const (
+	resClosed    = -1 << 62      // withdrawn by File.Close or Context.Close
+	resWithdrawn = resClosed + 1 // withdrawn by its caller, whose context is done
+)
 
-// monotonicBase anchors the submitter's clock.
+// monotonicBase anchors the submitters' clock.
 var monotonicBase = time.Now()
 
-func (s *submitter) init(n int) {
-	s.queue = make([]*iocb, 0, n)
-}
+func now() time.Duration { return time.Since(monotonicBase) }
 
-// batch returns an empty batch with room for every slot.
-func (s *submitter) batch() []*iocb {
-	if n := len(s.spares); n > 0 {
-		b := s.spares[n-1]
-		s.spares = s.spares[:n-1]
-		return b
-	}
-	return make([]*iocb, 0, cap(s.queue))
-}
-
-// submit queues the iocbs of the given slots and makes sure they are
-// submitted. A request the kernel rejects completes with the error as its
-// result, so every queued slot completes exactly once.
-func (c *Context) submit(slots ...int32) {
-	s := &c.submitter
-	s.mu.Lock()
+// submit queues the slots, prepared for requests on f, and makes sure they
+// are submitted. Every slot it is given completes exactly once: with the
+// kernel's result, with the error io_submit gave it, or with resClosed if f
+// or its Context is closed before a submitter takes it.
+func (f *File) submit(slots ...int32) {
+	c := f.ctx
+	q := &f.queue
+	q.mu.Lock()
 	for _, idx := range slots {
 		c.slots[idx].armed.Store(true)
-		s.queue = append(s.queue, &c.slots[idx].cb)
 	}
-	if s.active >= maxSubmitters || (s.active > 0 && time.Since(monotonicBase)-s.started < stallAfter) {
-		s.mu.Unlock()
+	if q.closed {
+		q.mu.Unlock()
+		for _, idx := range slots {
+			c.complete(idx, resClosed)
+		}
 		return
 	}
-	s.active++
-	for len(s.queue) > 0 {
-		batch := append(s.batch(), s.queue...)
-		clear(s.queue)
-		s.queue = s.queue[:0]
-		s.started = time.Since(monotonicBase)
-		s.mu.Unlock()
+	q.queue = append(q.queue, slots...)
+	if q.running > 0 && (q.running == maxSubmitters || q.fresh()) {
+		q.armRescue(f)
+		q.mu.Unlock()
+		return
+	}
+	f.runSubmitter()
+}
 
-		c.submitBatch(batch)
+// fresh reports whether an io_submit that began less than stallAfter ago is
+// running: its submitter will take the queue when it returns.
+func (q *submitQueue) fresh() bool {
+	t := now()
+	for _, s := range q.started {
+		if s != 0 && t-s < stallAfter {
+			return true
+		}
+	}
+	return false
+}
+
+// runSubmitter submits the queue until it is empty. It is called with q.mu
+// held and returns with it released.
+func (f *File) runSubmitter() {
+	q := &f.queue
+	me := slices.Index(q.started[:], 0)
+	q.running++
+	for len(q.queue) > 0 {
+		batch := q.takeBatch(f.ctx)
+		q.started[me] = max(now(), 1)
+		q.mu.Unlock()
+
+		f.ctx.submitBatch(batch)
 		clear(batch)
 
-		s.mu.Lock()
-		s.spares = append(s.spares, batch[:0])
+		q.mu.Lock()
+		q.spares = append(q.spares, batch[:0])
 	}
-	s.active--
-	s.mu.Unlock()
+	q.started[me] = 0
+	q.running--
+	q.mu.Unlock()
+}
+
+// takeBatch moves the queue into a batch of iocb pointers for io_submit.
+func (q *submitQueue) takeBatch(c *Context) []*iocb {
+	var batch []*iocb
+	if n := len(q.spares); n > 0 {
+		batch = q.spares[n-1]
+		q.spares = q.spares[:n-1]
+	}
+	for _, idx := range q.queue {
+		batch = append(batch, &c.slots[idx].cb)
+	}
+	q.queue = q.queue[:0]
+	return batch
+}
+
+// armRescue makes sure the rescue timer will look at the queue. Called with
+// q.mu held.
+func (q *submitQueue) armRescue(f *File) {
+	if q.rescueArmed {
+		return
+	}
+	q.rescueArmed = true
+	if q.rescue == nil {
+		q.rescue = time.AfterFunc(rescueAfter, f.rescueQueue)
+	} else {
+		q.rescue.Reset(rescueAfter)
+	}
+}
+
+// rescueQueue runs on the rescue timer's goroutine, which may block: if
+// requests are still queued and no running io_submit will take them soon, it
+// submits them itself.
+func (f *File) rescueQueue() {
+	q := &f.queue
+	q.mu.Lock()
+	q.rescueArmed = false
+	switch {
+	case len(q.queue) == 0 || q.closed:
+		q.mu.Unlock()
+	case q.running == maxSubmitters:
+		// One of them takes the queue when it returns; another thread in
+		// io_submit is what the bound forbids.
+		q.mu.Unlock()
+	case q.running > 0 && q.fresh():
+		q.armRescue(f)
+		q.mu.Unlock()
+	default:
+		f.runSubmitter()
+	}
+}
+
+// withdraw takes slot idx out of the queue if no submitter has taken it yet,
+// and reports whether it did. A withdrawn request never reaches the kernel.
+func (f *File) withdraw(idx int32) bool {
+	q := &f.queue
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := slices.Index(q.queue, idx)
+	if i < 0 {
+		return false
+	}
+	q.queue = slices.Delete(q.queue, i, i+1)
+	f.ctx.slots[idx].armed.Store(false)
+	return true
+}
+
+// closeQueue fails every queued request with resClosed, and every request
+// submitted to f from now on.
+func (f *File) closeQueue() {
+	q := &f.queue
+	q.mu.Lock()
+	q.closed = true
+	withdrawn := slices.Clone(q.queue)
+	q.queue = q.queue[:0]
+	q.mu.Unlock()
+	for _, idx := range withdrawn {
+		f.ctx.complete(idx, resClosed)
+	}
 }
 
 // submitBatch hands batch to the kernel. io_submit stops at the first iocb

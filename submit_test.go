@@ -2,21 +2,27 @@ package aio
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 )
 
-// TestSubmitDoesNotQueueBehindAStall pretends that a submitter has been
-// inside io_submit for a millisecond (one doing buffered I/O, say): a new
-// request must not wait for it but be submitted by its own caller.
-func TestSubmitDoesNotQueueBehindAStall(t *testing.T) {
+// The tests here pretend that submitters are inside io_submit by setting a
+// File's submitQueue state by hand, which makes them independent of how fast
+// the machine is. A pretended submitter never returns by itself; a test that
+// leaves requests queued behind it stands in for it (standIn) so that every
+// slot comes back before the Context closes.
+
+// newBufferedFile returns a File without O_DIRECT on a new file, and c.
+func newBufferedFile(t *testing.T) (*Context, *File) {
+	t.Helper()
 	c, err := NewContext(4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	osFile, err := os.Create(filepath.Join(t.TempDir(), "f"))
 	if err != nil {
 		t.Fatal(err)
@@ -25,92 +31,202 @@ func TestSubmitDoesNotQueueBehindAStall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
+	return c, f
+}
 
-	s := &c.submitter
-	s.mu.Lock()
-	s.active++ // the stalled submitter
-	s.started = time.Since(monotonicBase) - time.Millisecond
-	s.mu.Unlock()
-
-	done := make(chan error, 1)
-	go func() {
-		_, err := f.WriteAt([]byte("not stuck"), 0)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("a request queued behind a stalled io_submit")
-	}
-
-	// A submitter that started recently is trusted to take the queue: the
-	// request waits for it. (Its start is put in the future so that no
-	// delay of this test makes it look stalled.)
-	s.mu.Lock()
-	s.started = time.Since(monotonicBase) + time.Hour
-	s.mu.Unlock()
-	idx, err := c.acquire(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.prepare(idx, iocbCmdPwrite, []byte("queued"), nil, 0, 0)
-	c.submit(idx)
-	s.mu.Lock()
-	queued := len(s.queue)
-	s.active-- // the pretended submitter finishes
-	s.mu.Unlock()
-	// Stand in for the pretended submitter, then wait: the slot must come
-	// back whatever happened, or Close would wait for it.
-	c.submit()
-	c.await(context.Background(), idx)
-	c.release(idx)
-	if queued != 1 {
-		t.Fatalf("%d requests queued behind a running submitter, want 1", queued)
+// pretend makes the File's queue look as if submitters had begun an
+// io_submit at each of the given times (relative to now) and not returned.
+func pretend(f *File, startedAgo ...time.Duration) {
+	q := &f.queue
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.running = len(startedAgo)
+	for i, ago := range startedAgo {
+		q.started[i] = now() - ago
 	}
 }
 
-// TestSubmittersAreBounded pretends that maxSubmitters submitters are all
-// stalled: a new request then waits in the queue rather than taking another
-// OS thread into io_submit.
-func TestSubmittersAreBounded(t *testing.T) {
-	c, err := NewContext(4)
-	if err != nil {
-		t.Fatal(err)
+// standIn ends the pretence: the pretended submitters return, and one of
+// them takes the queue, as a returning submitter does.
+func standIn(f *File) {
+	q := &f.queue
+	q.mu.Lock()
+	q.running = 0
+	q.started = [maxSubmitters]time.Duration{}
+	if len(q.queue) == 0 {
+		q.mu.Unlock()
+		return
 	}
-	defer c.Close()
-	osFile, err := os.Create(filepath.Join(t.TempDir(), "f"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := c.NewFile(osFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f.runSubmitter()
+}
 
-	s := &c.submitter
-	s.mu.Lock()
-	s.active = maxSubmitters
-	s.started = time.Since(monotonicBase) - time.Second
-	s.mu.Unlock()
-	idx, err := c.acquire(context.Background())
+func queued(f *File) int {
+	f.queue.mu.Lock()
+	defer f.queue.mu.Unlock()
+	return len(f.queue.queue)
+}
+
+// writeSoon writes to f in a goroutine and returns its result's channel.
+func writeSoon(ctx context.Context, f *File, p string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.WriteAtContext(ctx, []byte(p), 0, 0)
+		done <- err
+	}()
+	return done
+}
+
+func waitQueued(t *testing.T, f *File, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); queued(f) != n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests queued, want %d", queued(f), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func mustFinish(t *testing.T, done <-chan error, what string) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: still waiting after 10 s", what)
+		return nil
+	}
+}
+
+// TestSubmitDoesNotQueueBehindAStall: a submitter has been inside io_submit
+// for a millisecond (one doing buffered I/O, say). A new request must not
+// wait for it but be submitted by its own caller.
+func TestSubmitDoesNotQueueBehindAStall(t *testing.T) {
+	_, f := newBufferedFile(t)
+	pretend(f, time.Millisecond)
+	if err := mustFinish(t, writeSoon(context.Background(), f, "not stuck"), "a request behind a stalled io_submit"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStallIsTrackedPerSubmitter is the case where one submitter is stalled
+// and a second, quick one has just begun and ended an io_submit: a third
+// request must not take the quick one's recent start for the stalled one's
+// and queue behind it.
+func TestStallIsTrackedPerSubmitter(t *testing.T) {
+	_, f := newBufferedFile(t)
+	pretend(f, time.Second)
+	if err := mustFinish(t, writeSoon(context.Background(), f, "quick"), "the quick request"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mustFinish(t, writeSoon(context.Background(), f, "third"), "the third request"); err != nil {
+		t.Fatal(err)
+	}
+	if n := queued(f); n != 0 {
+		t.Fatalf("%d requests left queued behind the stalled io_submit", n)
+	}
+}
+
+// TestQueueBehindAFreshSubmitter checks the coalescing itself: behind an
+// io_submit that has only just begun, a request waits to ride on the next.
+func TestQueueBehindAFreshSubmitter(t *testing.T) {
+	_, f := newBufferedFile(t)
+	pretend(f, -time.Hour) // begun "in the future": fresh for the whole test
+	done := writeSoon(context.Background(), f, "queued")
+	waitQueued(t, f, 1)
+	standIn(f)
+	if err := mustFinish(t, done, "the queued request"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRescueOfAStrandedRequest: a request queued behind an io_submit that
+// was fresh then, but has blocked since, is submitted by the rescue timer
+// although no other caller comes along.
+func TestRescueOfAStrandedRequest(t *testing.T) {
+	_, f := newBufferedFile(t)
+	pretend(f, 0) // fresh now, stalled in stallAfter
+	if err := mustFinish(t, writeSoon(context.Background(), f, "rescued"), "a request stranded behind a blocked io_submit"); err != nil {
+		t.Fatal(err)
+	}
+	standIn(f)
+}
+
+// TestSubmittersAreBounded: with maxSubmitters submitters all stalled, a new
+// request waits in the queue rather than taking another OS thread into
+// io_submit, and the rescue timer does not add one either.
+func TestSubmittersAreBounded(t *testing.T) {
+	_, f := newBufferedFile(t)
+	stalled := make([]time.Duration, maxSubmitters)
+	for i := range stalled {
+		stalled[i] = time.Second
+	}
+	pretend(f, stalled...)
+	done := writeSoon(context.Background(), f, "bounded")
+	waitQueued(t, f, 1)
+	time.Sleep(5 * rescueAfter)
+	if n := queued(f); n != 1 {
+		t.Fatalf("with %d stalled submitters, %d requests queued; want 1", maxSubmitters, n)
+	}
+	standIn(f)
+	if err := mustFinish(t, done, "the bounded request"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestQueuedRequestHonoursContext: a request still queued when its context
+// ends is withdrawn at once and never reaches the kernel.
+func TestQueuedRequestHonoursContext(t *testing.T) {
+	c, f := newBufferedFile(t)
+	pretend(f, -time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := mustFinish(t, writeSoon(ctx, f, "withdrawn"), "a queued request whose deadline passed")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("queued request returned %v, want context.DeadlineExceeded", err)
+	}
+	if n := queued(f); n != 0 {
+		t.Fatalf("%d requests still queued after withdrawal", n)
+	}
+	if n := len(c.free); n != c.maxEvents {
+		t.Fatalf("%d of %d slots free after withdrawal", n, c.maxEvents)
+	}
+	st, err := f.file.Stat()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.prepare(idx, iocbCmdPwrite, []byte("bounded"), nil, 0, 0)
-	c.submit(idx)
-	s.mu.Lock()
-	queued := len(s.queue)
-	s.active = 0
-	s.mu.Unlock()
-	c.submit()
-	c.await(context.Background(), idx)
-	c.release(idx)
-	if queued != 1 {
-		t.Fatalf("with %d stalled submitters, %d requests queued; want 1", maxSubmitters, queued)
+	if st.Size() != 0 {
+		t.Fatalf("the withdrawn write reached the file (size %d)", st.Size())
+	}
+}
+
+// TestCloseWithdrawsQueuedRequests: Context.Close fails requests that have
+// not been submitted with ErrClosed, at once, and File.Close does the same
+// for the File's.
+func TestCloseWithdrawsQueuedRequests(t *testing.T) {
+	for _, closer := range []string{"Context", "File"} {
+		t.Run(closer, func(t *testing.T) {
+			c, f := newBufferedFile(t)
+			pretend(f, -time.Hour)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			done := writeSoon(ctx, f, "never submitted")
+			waitQueued(t, f, 1)
+			if closer == "Context" {
+				if err := c.Close(); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			err := mustFinish(t, done, "a queued request after Close")
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("queued request returned %v, want ErrClosed", err)
+			}
+			var pe *os.PathError
+			if !errors.As(err, &pe) || pe.Path != f.name {
+				t.Fatalf("error %v does not name the file", err)
+			}
+		})
 	}
 }

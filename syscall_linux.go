@@ -13,7 +13,7 @@ import (
 // itself on filesystems without real AIO support; io_destroy waits for
 // requests in flight), so they go through unix.Syscall and the scheduler may
 // run other goroutines meanwhile. The //sysnb variants are for calls that
-// cannot block: io_getevents with a zero timeout.
+// cannot block: io_getevents and io_pgetevents with a zero timeout.
 //
 // The kernel's argument order is kept: io_submit takes the count before the
 // array of iocb pointers.
@@ -24,17 +24,19 @@ import (
 //sys	ioCancel(ctx contextID, cb *iocb, result *ioEvent) (err error) = sysIoCancel
 //sys	ioGetevents(ctx contextID, minNr int, nr int, events *ioEvent, timeout *unix.Timespec) (n int, err error) = sysIoGetevents
 //sysnb	ioGeteventsNow(ctx contextID, minNr int, nr int, events *ioEvent, timeout *unix.Timespec) (n int, err error) = sysIoGetevents
-//sys	ioPgetevents(ctx contextID, minNr int, nr int, events *ioEvent, timeout *unix.Timespec, sigset *aioSigset) (n int, err error) = sysIoPgetevents
+//sysnb	ioPgeteventsNow(ctx contextID, minNr int, nr int, events *ioEvent, timeout *kernelTimespec, sigset *aioSigset) (n int, err error) = sysIoPgeteventsTime64
 
 // The generated system call numbers must agree with golang.org/x/sys/unix: a
 // nonzero difference is a nonzero array length, which does not compile.
+// (sysIoPgeteventsTime64 has no single counterpart there: it is
+// SYS_IO_PGETEVENTS on 64-bit architectures and SYS_IO_PGETEVENTS_TIME64 on
+// 32-bit ones.)
 var (
 	_ [0]struct{} = [sysIoSetup - unix.SYS_IO_SETUP]struct{}{}
 	_ [0]struct{} = [sysIoDestroy - unix.SYS_IO_DESTROY]struct{}{}
 	_ [0]struct{} = [sysIoSubmit - unix.SYS_IO_SUBMIT]struct{}{}
 	_ [0]struct{} = [sysIoCancel - unix.SYS_IO_CANCEL]struct{}{}
 	_ [0]struct{} = [sysIoGetevents - unix.SYS_IO_GETEVENTS]struct{}{}
-	_ [0]struct{} = [sysIoPgetevents - unix.SYS_IO_PGETEVENTS]struct{}{}
 )
 
 // Preallocated errors for the values that come back on hot paths, so that

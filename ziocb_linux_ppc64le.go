@@ -55,6 +55,12 @@ type aioSigset struct {
 	Sigsetsize uint64
 }
 
+type kernelTimespec struct {
+	_    structs.HostLayout
+	Sec  int64
+	Nsec int64
+}
+
 const (
 	iocbCmdPread   = 0x0
 	iocbCmdPwrite  = 0x1

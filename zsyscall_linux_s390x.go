@@ -14,12 +14,12 @@ import (
 )
 
 const (
-	sysIoSetup      = 0xf3
-	sysIoDestroy    = 0xf4
-	sysIoSubmit     = 0xf6
-	sysIoCancel     = 0xf7
-	sysIoGetevents  = 0xf5
-	sysIoPgetevents = 0x17e
+	sysIoSetup            = 0xf3
+	sysIoDestroy          = 0xf4
+	sysIoSubmit           = 0xf6
+	sysIoCancel           = 0xf7
+	sysIoGetevents        = 0xf5
+	sysIoPgeteventsTime64 = 0x17e
 )
 
 func ioSetup(nrEvents uint32, ctxp *contextID) (err error) {
@@ -73,8 +73,8 @@ func ioGeteventsNow(ctx contextID, minNr int, nr int, events *ioEvent, timeout *
 	return
 }
 
-func ioPgetevents(ctx contextID, minNr int, nr int, events *ioEvent, timeout *unix.Timespec, sigset *aioSigset) (n int, err error) {
-	r0, _, e1 := unix.Syscall6(sysIoPgetevents, uintptr(ctx), uintptr(minNr), uintptr(nr), uintptr(unsafe.Pointer(events)), uintptr(unsafe.Pointer(timeout)), uintptr(unsafe.Pointer(sigset)))
+func ioPgeteventsNow(ctx contextID, minNr int, nr int, events *ioEvent, timeout *kernelTimespec, sigset *aioSigset) (n int, err error) {
+	r0, _, e1 := unix.RawSyscall6(sysIoPgeteventsTime64, uintptr(ctx), uintptr(minNr), uintptr(nr), uintptr(unsafe.Pointer(events)), uintptr(unsafe.Pointer(timeout)), uintptr(unsafe.Pointer(sigset)))
 	n = int(r0)
 	if e1 != 0 {
 		err = errnoErr(e1)

@@ -9,6 +9,7 @@ package aio
 #include <stddef.h>
 #include <linux/aio_abi.h>
 #include <linux/fs.h>
+#include <linux/time_types.h>
 
 // The completion ring header that io_setup maps at the context address. It is
 // not part of the UAPI headers; fs/aio.c defines it as struct aio_ring, and
@@ -42,6 +43,10 @@ type ioEvent C.struct_io_event
 type ringHeader C.struct_aio_ring_header
 
 type aioSigset C.struct_aio_sigset
+
+// kernelTimespec is struct __kernel_timespec: 64-bit seconds and
+// nanoseconds on every architecture, as io_pgetevents_time64 takes them.
+type kernelTimespec C.struct___kernel_timespec
 
 const (
 	iocbCmdPread   = C.IOCB_CMD_PREAD

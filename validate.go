@@ -1,0 +1,74 @@
+package aio
+
+import "math"
+
+// validate checks a request's arguments before anything reaches the kernel,
+// so that every request it accepts is one the kernel accepts too: what the
+// kernel would refuse with a bare EINVAL or EBADF (or, for O_DIRECT, fail in
+// the completion) gets an error here that says what is wrong.
+func (f *File) validate(cmd uint16, p []byte, bufs [][]byte, off int64, flags Flags) error {
+	if flags&^knownFlags != 0 {
+		return errUnknownFlags(flags)
+	}
+	if off < 0 {
+		return errNegativeOffset
+	}
+	read := cmd == iocbCmdPread || cmd == iocbCmdPreadv
+	write := cmd == iocbCmdPwrite || cmd == iocbCmdPwritev
+	if !read && !write {
+		return nil // fsync and fdatasync take no arguments
+	}
+	switch {
+	case f.dir:
+		return errDirectory
+	case read && !f.readable:
+		return errNotReadable
+	case write && !f.writable:
+		return errNotWritable
+	}
+
+	length := len(p)
+	if cmd == iocbCmdPreadv || cmd == iocbCmdPwritev {
+		if len(bufs) > maxIovecs {
+			return errTooManyBuffers
+		}
+		length = 0
+		for _, b := range bufs {
+			if len(b) > math.MaxInt-length {
+				return errTooLong
+			}
+			length += len(b)
+		}
+	}
+	if length == 0 {
+		return errEmptyBuffer
+	}
+	// The kernel refuses a request whose end is past the largest offset,
+	// even an appending write's.
+	if int64(length) > math.MaxInt64-off {
+		return errOffsetOverflow(off, length)
+	}
+	if !f.direct {
+		return nil
+	}
+
+	// Appending writes go where the kernel puts them; only their memory
+	// and length are checked.
+	checkOffset := !(write && (flags&FlagAppend != 0 || f.append))
+	if cmd == iocbCmdPread || cmd == iocbCmdPwrite {
+		return f.align.check(p, off, checkOffset)
+	}
+	if err := f.align.check(nil, off, checkOffset); err != nil {
+		return err
+	}
+	for _, b := range bufs {
+		// The kernel skips empty iovecs, wherever they point.
+		if len(b) == 0 {
+			continue
+		}
+		if err := f.align.checkBuffer(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
