@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -14,7 +15,9 @@ import (
 // needs on every common device. It is not moved or freed by the garbage
 // collector; call Free when done with it, and not while I/O uses it.
 type Buf struct {
-	mem    []byte // the whole mapping
+	// mem is the whole mapping, nil once freed. Free swaps it out, so that
+	// of concurrent Frees exactly one unmaps it.
+	mem    atomic.Pointer[[]byte]
 	size   int
 	locked bool
 }
@@ -51,7 +54,9 @@ func newBuf(size int, lock bool) (*Buf, error) {
 			return nil, lockError(size, err)
 		}
 	}
-	return &Buf{mem: mem, size: size, locked: lock}, nil
+	b := &Buf{size: size, locked: lock}
+	b.mem.Store(&mem)
+	return b, nil
 }
 
 func lockError(size int, err error) error {
@@ -72,15 +77,16 @@ func lockError(size int, err error) error {
 
 // Bytes returns the buffer's memory, Len bytes long. It is nil after Free.
 func (b *Buf) Bytes() []byte {
-	if b.mem == nil {
+	mem := b.mem.Load()
+	if mem == nil {
 		return nil
 	}
-	return b.mem[:b.size:b.size]
+	return (*mem)[:b.size:b.size]
 }
 
 // Len returns the buffer's size in bytes, 0 after Free.
 func (b *Buf) Len() int {
-	if b.mem == nil {
+	if b.mem.Load() == nil {
 		return 0
 	}
 	return b.size
@@ -92,15 +98,14 @@ func (b *Buf) Locked() bool { return b.locked }
 var errFreed = errors.New("aio: buffer already freed")
 
 // Free unmaps the memory. Slices from Bytes must not be used afterwards, and
-// no I/O may be using them when Free is called. Calling Free again returns an
-// error.
+// no I/O may be using them when Free is called. Calling Free again, also
+// concurrently, returns an error and unmaps nothing.
 func (b *Buf) Free() error {
-	if b.mem == nil {
+	mem := b.mem.Swap(nil)
+	if mem == nil {
 		return errFreed
 	}
-	mem := b.mem
-	b.mem = nil
-	if err := unix.Munmap(mem); err != nil {
+	if err := unix.Munmap(*mem); err != nil {
 		return os.NewSyscallError("munmap", err)
 	}
 	return nil

@@ -1,0 +1,74 @@
+//go:build !(386 || arm || mips || mipsle)
+
+package aio_test
+
+import (
+	"os"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// aliasedMapping returns size bytes of address space (a multiple of
+// piece) in which one memfd of piece bytes is mapped again and again: a
+// buffer longer than MAX_RW_COUNT that costs piece bytes of memory. Only a
+// 64-bit address space has room for it.
+func aliasedMapping(t *testing.T, size, piece int) []byte {
+	t.Helper()
+	fd, err := unix.MemfdCreate("aio-aliased", unix.MFD_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Ftruncate(fd, int64(piece)); err != nil {
+		t.Fatal(err)
+	}
+	// Reserve the range, then map the memfd over it piece by piece.
+	base, err := unix.MmapPtr(-1, 0, nil, uintptr(size), unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.MunmapPtr(base, uintptr(size)) })
+	for off := 0; off < size; off += piece {
+		if _, err := unix.MmapPtr(fd, 0, unsafe.Add(base, off), uintptr(piece), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_FIXED); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return unsafe.Slice((*byte)(base), size)
+}
+
+// TestReadAtLongerThanMaxRWCount is ReadAt and WriteAt with one buffer
+// longer than MAX_RW_COUNT, as io.ReaderAt and io.WriterAt users make them.
+func TestReadAtLongerThanMaxRWCount(t *testing.T) {
+	dir := testDir(t)
+	c := newContext(t, 4)
+	const off = 1 << 30
+	const tail = 64 << 10
+	_, align := openTemp(t, c, dir, 0).Alignment()
+	total := longLength(t, max(align, tail))
+	p := aliasedMapping(t, total, 4<<20)
+	f := openRead(t, c, sparseFileWithTail(t, dir, off+int64(total), tail, 9), true)
+	defer f.Close()
+
+	n, err := f.ReadAt(p, off)
+	if err != nil || n != total {
+		t.Fatalf("ReadAt of %d bytes = %d, %v; want %d, nil", total, n, err, total)
+	}
+	// The last piece was read last, after the zeros of the holes: the
+	// memfd's pages there hold the file's tail.
+	requireEqual(t, p[total-tail:], pattern(make([]byte, tail), 9), "the last bytes of the buffer")
+
+	null, err := os.OpenFile("/dev/null", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.NewFile(null)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if n, err := w.WriteAt(p, 0); err != nil || n != total {
+		t.Fatalf("WriteAt of %d bytes to /dev/null = %d, %v; want %d, nil", total, n, err, total)
+	}
+}
