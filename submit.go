@@ -20,7 +20,8 @@ import (
 // writer). Three rules keep such a call from holding back other requests:
 //
 //   - Each File has its own queue, so a file or device whose io_submit
-//     blocks delays only its own requests.
+//     blocks delays only its own requests. A File without O_DIRECT submits
+//     its requests one per io_submit (see takeBatch).
 //   - A caller queues only behind a submitter whose current io_submit began
 //     less than stallAfter ago; behind older ones it submits itself, up to
 //     maxSubmitters io_submit calls per File at once (each may hold an OS
@@ -122,7 +123,7 @@ func (f *File) runSubmitter() {
 	me := slices.Index(q.started[:], 0)
 	q.running++
 	for len(q.queue) > 0 {
-		batch := q.takeBatch(f.ctx)
+		batch := f.takeBatch()
 		q.started[me] = max(now(), 1)
 		q.mu.Unlock()
 
@@ -137,17 +138,27 @@ func (f *File) runSubmitter() {
 	q.mu.Unlock()
 }
 
-// takeBatch moves the queue into a batch of iocb pointers for io_submit.
-func (q *submitQueue) takeBatch(c *Context) []*iocb {
+// takeBatch moves requests from the queue into a batch of iocb pointers for
+// io_submit: all of them for a File with O_DIRECT, the first only for one
+// without. Without O_DIRECT the kernel does the I/O inside io_submit, one
+// request after another, so a batch would save nothing, and a request
+// behind one that blocks (a read on an empty FIFO) could no longer be
+// withdrawn.
+func (f *File) takeBatch() []*iocb {
+	q := &f.queue
 	var batch []*iocb
 	if n := len(q.spares); n > 0 {
 		batch = q.spares[n-1]
 		q.spares = q.spares[:n-1]
 	}
-	for _, idx := range q.queue {
-		batch = append(batch, &c.slots[idx].cb)
+	take := len(q.queue)
+	if !f.direct {
+		take = 1
 	}
-	q.queue = q.queue[:0]
+	for _, idx := range q.queue[:take] {
+		batch = append(batch, &f.ctx.slots[idx].cb)
+	}
+	q.queue = append(q.queue[:0], q.queue[take:]...)
 	return batch
 }
 
