@@ -3,18 +3,32 @@ package aio_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/linuxaio/aio"
+	"golang.org/x/sys/unix"
 )
 
-func TestBadInputs(t *testing.T) {
-	t.Parallel()
-	dir := testDir(t)
-	c := newContext(t, 4)
+// A badInput is a call with arguments the package must refuse, and how.
+type badInput struct {
+	name    string
+	do      func() error
+	op      string        // the *os.PathError's Op
+	path    string        // and Path
+	errno   syscall.Errno // what the error matches
+	message string        // what it says
+}
+
+// badInputs returns the bad inputs that TestBadInputs tries, each on Files
+// of c in dir.
+func badInputs(t *testing.T, c *aio.Context, dir string) []badInput {
 	f := openTemp(t, c, dir, 0)
 	memAlign, offAlign := f.Alignment()
 	if memAlign <= 1 || offAlign <= 1 {
@@ -26,44 +40,160 @@ func TestBadInputs(t *testing.T) {
 	for i := range tooMany {
 		tooMany[i] = buf[:offAlign]
 	}
+	ro, err := c.OpenFile(f.Name(), os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ro.Close() })
+	wo, err := c.OpenFile(f.Name(), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wo.Close() })
+	osDir, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.NewFile(osDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	name := f.Name()
+	last := int64(math.MaxInt64) / int64(offAlign) * int64(offAlign)
 
-	tests := []struct {
-		name    string
-		do      func() error
-		op      string
-		message string
-	}{
-		{"negative offset", func() error { _, err := f.ReadAt(buf[:offAlign], -512); return err }, "read", "negative offset"},
-		{"nil buffer", func() error { _, err := f.ReadAt(nil, 0); return err }, "read", "empty buffer"},
-		{"empty buffer", func() error { _, err := f.WriteAt(buf[:0], 0); return err }, "write", "empty buffer"},
-		{"no buffers", func() error { _, err := f.ReadvAtContext(ctx, nil, 0, 0); return err }, "readv", "empty buffer"},
-		{"too many buffers", func() error { _, err := f.WritevAtContext(ctx, tooMany, 0, 0); return err }, "writev", "UIO_MAXIOV"},
-		{"misaligned address", func() error { _, err := f.ReadAt(buf[1:1+offAlign], 0); return err }, "read", "buffer address"},
-		{"misaligned offset", func() error { _, err := f.WriteAt(buf[:offAlign], 3); return err }, "write", "offset 3 is not a multiple of"},
-		{"misaligned length", func() error { _, err := f.ReadAt(buf[:offAlign+1], 0); return err }, "read", "length"},
-		{"misaligned vector", func() error {
+	return []badInput{
+		{"negative offset", func() error { _, err := f.ReadAt(buf[:offAlign], -512); return err }, "read", name, syscall.EINVAL, "negative offset"},
+		{"offset plus length past the largest offset", func() error { _, err := f.ReadAt(buf[:2*offAlign], last-int64(offAlign)); return err }, "read", name, syscall.EINVAL, "beyond the largest file offset"},
+		{"nil buffer", func() error { _, err := f.ReadAt(nil, 0); return err }, "read", name, syscall.EINVAL, "empty buffer"},
+		{"empty buffer", func() error { _, err := f.WriteAt(buf[:0], 0); return err }, "write", name, syscall.EINVAL, "empty buffer"},
+		{"no buffers", func() error { _, err := f.ReadvAtContext(ctx, nil, 0, 0); return err }, "readv", name, syscall.EINVAL, "empty buffer"},
+		{"only empty buffers", func() error { _, err := f.ReadvAtContext(ctx, [][]byte{nil, buf[:0]}, 0, 0); return err }, "readv", name, syscall.EINVAL, "empty buffer"},
+		{"too many buffers", func() error { _, err := f.WritevAtContext(ctx, tooMany, 0, 0); return err }, "writev", name, syscall.EINVAL, "UIO_MAXIOV"},
+		{"misaligned address", func() error { _, err := f.ReadAt(buf[1:1+offAlign], 0); return err }, "read", name, syscall.EINVAL, "buffer address"},
+		{"misaligned offset", func() error { _, err := f.WriteAt(buf[:offAlign], 3); return err }, "write", name, syscall.EINVAL, "offset 3 is not a multiple of"},
+		{"misaligned length", func() error { _, err := f.ReadAt(buf[:offAlign+1], 0); return err }, "read", name, syscall.EINVAL, "length"},
+		{"misaligned vector element", func() error {
 			_, err := f.ReadvAtContext(ctx, [][]byte{buf[:offAlign], buf[offAlign : offAlign+100]}, 0, 0)
 			return err
-		}, "readv", "length 100 is not a multiple of"},
-		{"unknown flags", func() error { _, err := f.WriteAtContext(ctx, buf[:offAlign], 0, 1<<20); return err }, "write", "unknown request flags 0x100000"},
+		}, "readv", name, syscall.EINVAL, "length 100 is not a multiple of"},
+		{"unknown flags", func() error { _, err := f.WriteAtContext(ctx, buf[:offAlign], 0, 1<<20); return err }, "write", name, syscall.EINVAL, "unknown request flags 0x100000"},
+		{"write on a read-only file", func() error { _, err := ro.WriteAt(buf[:offAlign], 0); return err }, "write", name, syscall.EBADF, "O_RDONLY"},
+		{"read on a write-only file", func() error { _, err := wo.ReadAt(buf[:offAlign], 0); return err }, "read", name, syscall.EBADF, "O_WRONLY"},
+		{"read on a directory", func() error { _, err := d.ReadAt(buf[:offAlign], 0); return err }, "read", dir, syscall.EINVAL, "is a directory"},
+		{"open a directory with O_DIRECT", func() error { _, err := c.OpenFile(dir, os.O_RDONLY, 0); return err }, "open", dir, syscall.EINVAL, "directory"},
 	}
-	for _, tt := range tests {
+}
+
+func TestBadInputs(t *testing.T) {
+	t.Parallel()
+	dir := testDir(t)
+	c := newContext(t, 4)
+	for _, tt := range badInputs(t, c, dir) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.do()
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if !errors.Is(err, syscall.EINVAL) {
-				t.Errorf("errors.Is(%v, EINVAL) = false", err)
+			if !errors.Is(err, tt.errno) {
+				t.Errorf("errors.Is(%v, %v) = false", err, tt.errno)
 			}
 			var pe *os.PathError
-			if !errors.As(err, &pe) || pe.Op != tt.op || pe.Path != f.Name() {
-				t.Errorf("error %q is not an *os.PathError for op %q on %s", err, tt.op, f.Name())
+			if !errors.As(err, &pe) || pe.Op != tt.op || pe.Path != tt.path {
+				t.Errorf("error %q is not an *os.PathError for op %q on %s", err, tt.op, tt.path)
 			}
 			if !strings.Contains(err.Error(), tt.message) {
 				t.Errorf("error %q does not contain %q", err, tt.message)
 			}
 		})
+	}
+}
+
+// TestBadInputsLeakNothing tries every bad input many times on Contexts
+// that it then closes: no descriptor or goroutine may be left. It does not
+// run in parallel, so that nothing else opens or closes descriptors
+// meanwhile.
+func TestBadInputsLeakNothing(t *testing.T) {
+	dir := testDir(t)
+	fds, goroutines := openDescriptors(t), runtime.NumGoroutine()
+	for range 20 {
+		t.Run("round", func(t *testing.T) {
+			c := newContext(t, 4)
+			for _, tt := range badInputs(t, c, dir) {
+				for range 10 {
+					if tt.do() == nil {
+						t.Fatalf("%s: no error", tt.name)
+					}
+				}
+			}
+		})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for openDescriptors(t) != fds || runtime.NumGoroutine() > goroutines {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the bad inputs: %d descriptors open (%d before), %d goroutines (%d before)",
+				openDescriptors(t), fds, runtime.NumGoroutine(), goroutines)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func openDescriptors(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+// TestEmptyIovecsAnywhere: the kernel skips empty iovecs, wherever they
+// point, so a vectored request may have them at misaligned addresses.
+func TestEmptyIovecsAnywhere(t *testing.T) {
+	t.Parallel()
+	dir := testDir(t)
+	c := newContext(t, 4)
+	f := openTemp(t, c, dir, 0)
+	_, align := f.Alignment()
+	buf := newBuf(t, 2*align)
+	pattern(buf[:align], 5)
+	bufs := [][]byte{buf[3:3], buf[:align], buf[align+1 : align+1]}
+	if n, err := f.WritevAtContext(context.Background(), bufs, 0, 0); err != nil || n != align {
+		t.Fatalf("WritevAtContext with empty misaligned iovecs = %d, %v; want %d, nil", n, err, align)
+	}
+	if n, err := f.ReadvAtContext(context.Background(), [][]byte{buf[align+1 : align+1], buf[align : 2*align]}, 0, 0); err != nil || n != align {
+		t.Fatalf("ReadvAtContext with an empty misaligned iovec = %d, %v; want %d, nil", n, err, align)
+	}
+	requireEqual(t, buf[align:], buf[:align], "data read back")
+}
+
+// TestNewFileNil: NewFile(nil) says what is wrong.
+func TestNewFileNil(t *testing.T) {
+	t.Parallel()
+	c := newContext(t, 4)
+	_, err := c.NewFile(nil)
+	if err == nil || !strings.Contains(err.Error(), "NewFile") || !strings.Contains(err.Error(), "nil") || !errors.Is(err, syscall.EINVAL) {
+		t.Fatalf("NewFile(nil) = %v; want EINVAL saying that the *os.File is nil", err)
+	}
+}
+
+// TestDirectorySync: a directory cannot be read or written (see
+// badInputs), but it can be synced, which makes its entries durable.
+func TestDirectorySync(t *testing.T) {
+	t.Parallel()
+	dir := testDir(t)
+	c := newContext(t, 4)
+	osDir, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.NewFile(osDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		t.Fatalf("Sync of a directory: %v", err)
 	}
 }
 
@@ -80,21 +210,30 @@ func TestAlignmentMessage(t *testing.T) {
 	}
 }
 
+// TestKernelErrorsArePathErrors: an error the kernel reports in a
+// completion is an *os.PathError naming the file, the offset and the errno.
+// A read into read-only memory fails with EFAULT there: the kernel cannot
+// pin the pages for writing.
 func TestKernelErrorsArePathErrors(t *testing.T) {
 	t.Parallel()
 	dir := testDir(t)
 	c := newContext(t, 4)
-	w := openTemp(t, c, dir, 0)
-	r, err := c.OpenFile(w.Name(), os.O_RDONLY, 0)
-	if err != nil {
+	f := openTemp(t, c, dir, 0)
+	_, align := f.Alignment()
+	if _, err := f.WriteAt(newBuf(t, 2*align), 0); err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	// Writing through a read-only descriptor is refused by io_submit.
-	_, err = r.WriteAt(newBuf(t, 4096), 0)
+	readOnly := newBuf(t, align)
+	if err := unix.Mprotect(readOnly, unix.PROT_READ); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.ReadAt(readOnly, int64(align))
 	var pe *os.PathError
-	if !errors.Is(err, syscall.EBADF) || !errors.As(err, &pe) || pe.Op != "write" || pe.Path != w.Name() {
-		t.Fatalf("write on a read-only file: %v; want *os.PathError{write, %s, EBADF}", err, w.Name())
+	if !errors.Is(err, syscall.EFAULT) || !errors.As(err, &pe) || pe.Op != "read" || pe.Path != f.Name() {
+		t.Fatalf("read into read-only memory: %v; want *os.PathError{read, %s, EFAULT}", err, f.Name())
+	}
+	if want := fmt.Sprintf("at offset %d", align); !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not name the offset (%q)", err, want)
 	}
 }
 

@@ -230,3 +230,39 @@ func TestCloseWithdrawsQueuedRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchRequestQueuedBeforeSlotFreed: Close returns only when every slot
+// is back, and Wait reports ErrClosed once Close has finished; so a batch
+// request must be in the completion queue before its slot is freed, or a
+// Wait could report ErrClosed while the request is yet to arrive. The test
+// holds the completion queue's lock, so that delivering the request blocks,
+// and checks that the slot stays taken meanwhile.
+func TestBatchRequestQueuedBeforeSlotFreed(t *testing.T) {
+	c, f := newBufferedFile(t)
+	pretend(f, -time.Hour) // the request stays queued until withdrawn
+	req := &Request{File: f, Op: OpWrite, Buf: []byte("x")}
+	if _, err := c.Submit(req); err != nil {
+		t.Fatal(err)
+	}
+	waitQueued(t, f, 1)
+
+	c.batch.mu.Lock()
+	withdrawn := make(chan struct{})
+	go func() {
+		f.closeQueue() // delivers the request with ErrClosed
+		close(withdrawn)
+	}()
+	time.Sleep(50 * time.Millisecond)
+	free := len(c.free)
+	c.batch.mu.Unlock()
+	<-withdrawn
+	if free != c.maxEvents-1 {
+		t.Fatalf("the request's slot was freed before the request was queued for Wait")
+	}
+
+	done := make([]*Request, 1)
+	n, err := c.Wait(context.Background(), done, 1)
+	if n != 1 || err != nil || done[0] != req || !errors.Is(req.Err, ErrClosed) {
+		t.Fatalf("Wait = %d, %v (request error %v); want the withdrawn request with ErrClosed", n, err, req.Err)
+	}
+}
