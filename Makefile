@@ -7,6 +7,7 @@
 #   make lint       gofmt, go vet, staticcheck
 #   make vmtest     the VM tests alone (ARCHES="amd64 arm64 386 arm" by default)
 #   make bench      Go benchmarks, then aiobench -compare against fio on a loop device (root)
+#   make fuzz       FuzzRequest for FUZZTIME (1m) beyond its seeds, which every test run tries
 
 SHELL       := /bin/bash
 GO          ?= go
@@ -20,7 +21,9 @@ QEMU_USER    = arm64:aarch64 arm:arm ppc64le:ppc64le riscv64:riscv64 s390x:s390x
 STATICCHECK  = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 NESTED       = vmtests cmd/aiobench
 
-.PHONY: run quickstart gen gen-deps check-gen test test-host cross lint vmtest bench
+FUZZTIME    ?= 1m
+
+.PHONY: run quickstart gen gen-deps check-gen test test-host cross lint vmtest bench fuzz
 
 run:
 	cd cmd/aiobench && $(GO) run . -dir $(CURDIR)
@@ -46,8 +49,11 @@ check-gen: gen
 
 test: test-host cross vmtest
 
+# The race detector slows TestLoad down, so it issues a tenth of its requests
+# there; the full million runs without it.
 test-host:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^TestLoad$$' .
 	cd cmd/aiobench && $(GO) test -race -count=1 ./...
 
 cross:
@@ -80,3 +86,6 @@ vmtest:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 .
 	./bench/loopbench.sh
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) .

@@ -10,10 +10,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// aliasedMapping returns size bytes of address space (a multiple of
-// piece) in which one memfd of piece bytes is mapped again and again: a
-// buffer longer than MAX_RW_COUNT that costs piece bytes of memory. Only a
-// 64-bit address space has room for it.
+// aliasedMapping returns size bytes of address space in which one memfd of
+// piece bytes is mapped again and again: a buffer longer than MAX_RW_COUNT
+// that costs piece bytes of memory. Only a 64-bit address space has room
+// for it.
 func aliasedMapping(t *testing.T, size, piece int) []byte {
 	t.Helper()
 	fd, err := unix.MemfdCreate("aio-aliased", unix.MFD_CLOEXEC)
@@ -24,13 +24,16 @@ func aliasedMapping(t *testing.T, size, piece int) []byte {
 	if err := unix.Ftruncate(fd, int64(piece)); err != nil {
 		t.Fatal(err)
 	}
-	// Reserve the range, then map the memfd over it piece by piece.
-	base, err := unix.MmapPtr(-1, 0, nil, uintptr(size), unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+	// Reserve the range, whole pieces of it, then map the memfd over it
+	// piece by piece. MAP_FIXED replaces whatever is mapped at the address,
+	// so no piece may reach past the reservation.
+	reserved := (size + piece - 1) / piece * piece
+	base, err := unix.MmapPtr(-1, 0, nil, uintptr(reserved), unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { unix.MunmapPtr(base, uintptr(size)) })
-	for off := 0; off < size; off += piece {
+	t.Cleanup(func() { unix.MunmapPtr(base, uintptr(reserved)) })
+	for off := 0; off < reserved; off += piece {
 		if _, err := unix.MmapPtr(fd, 0, unsafe.Add(base, off), uintptr(piece), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_FIXED); err != nil {
 			t.Fatal(err)
 		}
