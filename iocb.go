@@ -95,11 +95,16 @@ func (cb *iocb) prepare(cmd uint16, fd int32, addr unsafe.Pointer, length int, o
 	}
 }
 
-// iovecsFor writes an iovec for each of bufs into iov (reusing its storage)
-// and returns it.
+// iovecsFor writes an iovec for each nonempty buffer of bufs into iov
+// (reusing its storage) and returns it. Empty buffers transfer nothing, and
+// leaving them out keeps kernels before 6.2 or so from refusing an O_DIRECT
+// request for where an empty one points.
 func iovecsFor(iov []unix.Iovec, bufs [][]byte) []unix.Iovec {
 	iov = iov[:0]
 	for _, b := range bufs {
+		if len(b) == 0 {
+			continue
+		}
 		v := unix.Iovec{Base: unsafe.SliceData(b)}
 		v.SetLen(len(b))
 		iov = append(iov, v)

@@ -29,15 +29,21 @@ func (f *File) validate(cmd uint16, p []byte, bufs [][]byte, off int64, flags Fl
 
 	length := len(p)
 	if cmd == iocbCmdPreadv || cmd == iocbCmdPwritev {
-		if len(bufs) > maxIovecs {
-			return errTooManyBuffers
-		}
+		// Empty buffers are left out of the request (see iovecsFor), so
+		// they count against neither the limit nor the alignment.
 		length = 0
+		nonempty := 0
 		for _, b := range bufs {
 			if len(b) > math.MaxInt-length {
 				return errTooLong
 			}
 			length += len(b)
+			if len(b) > 0 {
+				nonempty++
+			}
+		}
+		if nonempty > maxIovecs {
+			return errTooManyBuffers
 		}
 	}
 	if length == 0 {
@@ -62,7 +68,6 @@ func (f *File) validate(cmd uint16, p []byte, bufs [][]byte, off int64, flags Fl
 		return err
 	}
 	for _, b := range bufs {
-		// The kernel skips empty iovecs, wherever they point.
 		if len(b) == 0 {
 			continue
 		}
