@@ -194,7 +194,7 @@ func TestSlowBufferedWrite(t *testing.T) {
 	if err := unix.Statfs(dir, &fs); err != nil {
 		t.Fatal(err)
 	}
-	size := min(64<<20, int64(fs.Bavail)*fs.Bsize/4) &^ 4095
+	size := min(64<<20, int64(fs.Bavail)*int64(fs.Bsize)/4) &^ 4095
 	big := pattern(make([]byte, size), 3)
 	writeDone := make(chan error, 1)
 	start := time.Now()

@@ -34,7 +34,7 @@ const (
 
 	// loadShortRequests is the count under -test.short, which the suite
 	// also uses in slow emulated VMs.
-	loadShortRequests = 20_000
+	loadShortRequests = 5_000
 
 	// loadStallLimit is how long the run may go without a single
 	// completion before the requests still out are reported as lost.

@@ -43,7 +43,15 @@ func aliasedMapping(t *testing.T, size, piece int) []byte {
 
 // TestReadAtLongerThanMaxRWCount is ReadAt and WriteAt with one buffer
 // longer than MAX_RW_COUNT, as io.ReaderAt and io.WriterAt users make them.
+//
+// In short mode it does not run: the buffer's half a million page-table
+// entries take a minute to fault in under emulation, and the vectored tests
+// of maxrw_test.go cover the same continuation.
 func TestReadAtLongerThanMaxRWCount(t *testing.T) {
+	if testing.Short() {
+		t.Log("short mode: the vectored tests cover the continuation")
+		return
+	}
 	dir := testDir(t)
 	c := newContext(t, 4)
 	const off = 1 << 30
