@@ -34,7 +34,7 @@ retry() {
 # Debian, if any of them is missing.
 install_tools() {
 	local tool missing=()
-	for tool in qemu-system-x86_64 qemu-system-i386 qemu-system-aarch64 qemu-system-arm qemu-img \
+	for tool in qemu-system-x86_64 qemu-system-i386 qemu-system-aarch64 qemu-system-arm qemu-img qemu-io \
 		depmod modprobe xz mkfs.ext4; do
 		command -v "$tool" >/dev/null || missing+=("$tool")
 	done

@@ -21,6 +21,19 @@
 //	                            the pattern throughout.
 //	nvme       serial aio-nvme  4 MiB, 512-byte logical blocks; the pattern
 //	                            throughout.
+//	virtio-blk serial aio-faulty
+//	                            4 MiB, 512-byte logical blocks; the pattern
+//	                            throughout. Attached through QEMU's blkdebug
+//	                            driver, which fails reads touching the
+//	                            sectors testvm.FaultyReadSectors and writes
+//	                            touching testvm.FaultyWriteSectors with EIO.
+//	virtio-blk serial aio-slow  4 MiB, 512-byte logical blocks; the pattern
+//	                            throughout. Throttled by QEMU to
+//	                            testvm.Slow.IOPS requests per second, with a
+//	                            virtqueue of testvm.Slow.QueueSize entries
+//	                            and one queue, so that the guest's request
+//	                            queue is shallow and an io_submit of more
+//	                            O_DIRECT requests than it holds blocks.
 //	virtio-9p  tag gotestdata   vmtest's shared directory: the guesttest
 //	                            binary and its results.
 //	virtio-9p  tag aiopkg       the root package's test binary, aio.test.
@@ -70,6 +83,7 @@ func TestVM(t *testing.T) {
 		}
 		qemuArgs = append(qemuArgs, diskArgs(d, img, fmt.Sprintf("disk%d", i))...)
 	}
+	t.Run("blkdebug", func(t *testing.T) { checkBlkdebug(t, t.TempDir()) })
 
 	vm := qemu.StartT(t, "vm", qemu.ArchUseEnvv,
 		quimage.WithUimageT(t, guestInitramfs(
@@ -93,15 +107,30 @@ func TestVM(t *testing.T) {
 
 // diskArgs returns the QEMU arguments that attach the image img as d.
 func diskArgs(d testvm.Disk, img, id string) []string {
+	drive := fmt.Sprintf("if=none,id=%s,", id)
+	if d.Faulty {
+		// Both kinds of error go to the guest, rather than stopping the
+		// VM, which is what werror's default does for ENOSPC.
+		drive += faultyDriveOptions(img) + ",rerror=report,werror=report"
+	} else {
+		drive += fmt.Sprintf("file=%s,format=raw", img)
+	}
+	if d.IOPS != 0 {
+		drive += fmt.Sprintf(",throttling.iops-total=%d", d.IOPS)
+	}
+
 	dev := "virtio-blk-pci"
 	if d.NVMe {
 		dev = "nvme"
 	}
-	return []string{
-		"-drive", fmt.Sprintf("file=%s,if=none,id=%s,format=raw", img, id),
-		"-device", fmt.Sprintf("%s,drive=%s,serial=%s,logical_block_size=%d,physical_block_size=%d",
-			dev, id, d.Serial, d.LogicalBlock, d.LogicalBlock),
+	device := fmt.Sprintf("%s,drive=%s,serial=%s,logical_block_size=%d,physical_block_size=%d",
+		dev, id, d.Serial, d.LogicalBlock, d.LogicalBlock)
+	if d.QueueSize != 0 {
+		// One queue, whatever the number of CPUs, so that its size is the
+		// device's whole depth.
+		device += fmt.Sprintf(",queue-size=%d,num-queues=1", d.QueueSize)
 	}
+	return []string{"-drive", drive, "-device", device}
 }
 
 // kernelModules returns the initramfs entries for the modules that

@@ -12,10 +12,6 @@ import (
 	"github.com/linuxaio/aio/vmtests/internal/testvm"
 )
 
-// closeRegion is where TestCloseInFlight reads the raw disk, to its end: no
-// test writes there, so it holds the image pattern.
-const closeRegion = 3 << 20
-
 // TestCloseInFlight closes a Context while more goroutines than it has
 // slots keep reads going on it: Close must return, reads in flight must
 // complete with their data, and every other read must fail with ErrClosed.
@@ -24,8 +20,6 @@ func TestCloseInFlight(t *testing.T) {
 	const (
 		readers  = 32
 		readSize = 64 << 10
-		// Generous, since the VM is emulated; a hang is what this catches.
-		hang = 2 * time.Minute
 	)
 	dev, err := testvm.Find(testvm.Raw.Serial)
 	if err != nil {
@@ -96,9 +90,9 @@ func readUntilError(f *aio.File, r, size int, running chan<- struct{}) error {
 	}
 	defer b.Free()
 	p := b.Bytes()
-	blocks := int(testvm.Raw.Size-closeRegion) / size
+	blocks := int(testvm.Raw.Size-rawUnwritten) / size
 	for i := 0; ; i++ {
-		off := closeRegion + int64((r*7+i)%blocks)*int64(size)
+		off := rawUnwritten + int64((r*7+i)%blocks)*int64(size)
 		n, err := f.ReadAt(p, off)
 		if err != nil {
 			return err

@@ -41,6 +41,12 @@ func TestDisks(t *testing.T) {
 			if lbs != d.LogicalBlock {
 				t.Errorf("%s: logical block size %d, want %d", dev, lbs, d.LogicalBlock)
 			}
+			if d.QueueSize != 0 {
+				// The tests of blocking submissions need a shallow queue.
+				if tags := blockAttr(t, dev, "mq/0/nr_tags"); tags != d.QueueSize {
+					t.Errorf("%s: queue depth (mq/0/nr_tags) %d, want %d", dev, tags, d.QueueSize)
+				}
+			}
 			if d == testvm.Ext4 {
 				return
 			}

@@ -4,17 +4,38 @@
 package guesttest
 
 import (
+	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/linuxaio/aio"
 	"github.com/linuxaio/aio/vmtests/internal/testvm"
 )
 
+// rawUnwritten is where no test writes the raw disk, from there to its end:
+// it keeps the image pattern for any test that reads it.
+const rawUnwritten = 3 << 20
+
+// sentinel is what tests fill buffers with before reading into them: no
+// word of the image pattern consists of it.
+const sentinel = 0xa5
+
+// hang bounds waits for what should happen much sooner, even in an emulated
+// VM: reaching it means that something hangs.
+const hang = 2 * time.Minute
+
 // newContext returns a Context that is closed when the test ends.
-func newContext(t testing.TB, maxEvents int) *aio.Context {
+func newContext(t testing.TB, maxEvents int, opts ...aio.Option) *aio.Context {
 	t.Helper()
-	c, err := aio.NewContext(maxEvents)
+	c, err := aio.NewContext(maxEvents, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,5 +104,76 @@ func checkData(t testing.TB, what string, p []byte, off int64, seed uint16) {
 	t.Helper()
 	if err := testvm.Check(p, off, seed); err != nil {
 		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// findDisk returns the device node of d.
+func findDisk(t testing.TB, d testvm.Disk) string {
+	t.Helper()
+	dev, err := testvm.Find(d.Serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dev
+}
+
+// blockAttr returns the number in the sysfs attribute attr (a path below
+// /sys/block/<device>) of the block device dev.
+func blockAttr(t testing.TB, dev, attr string) int {
+	t.Helper()
+	name := filepath.Join("/sys/block", filepath.Base(dev), attr)
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return v
+}
+
+// offsetRE finds the offsets that an error message names.
+var offsetRE = regexp.MustCompile(`\boffset (\d+)\b`)
+
+// checkIOError returns why err is not the error of an I/O operation op (as
+// the package names it: "read", "write") on the file path at offset off
+// that failed with errno, or nil if it is: an *os.PathError for op and
+// path that matches errno and names the offset in decimal.
+func checkIOError(err error, errno syscall.Errno, op, path string, off int64) error {
+	var pe *os.PathError
+	switch {
+	case err == nil:
+		return errors.New("no error")
+	case !errors.Is(err, errno):
+		return fmt.Errorf("%v, which does not match %v", err, errno)
+	case !errors.As(err, &pe):
+		return fmt.Errorf("%v (%T), which is no *os.PathError", err, err)
+	case pe.Op != op || pe.Path != path:
+		return fmt.Errorf("%v, which is not about %s of %s", err, op, path)
+	}
+	for _, m := range offsetRE.FindAllStringSubmatch(err.Error(), -1) {
+		if m[1] == strconv.FormatInt(off, 10) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q does not name the request's offset, %d", err, off)
+}
+
+// waitGoroutines waits until at most n goroutines exist, and fails the test
+// with the stacks of all of them if that does not happen soon. Goroutines
+// that have done their work may take a moment to exit.
+func waitGoroutines(t testing.TB, n int) {
+	t.Helper()
+	const grace = 10 * time.Second
+	start := time.Now()
+	for runtime.NumGoroutine() > n {
+		if time.Since(start) > grace {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("%d goroutines %v after the test's work ended, want at most %d:\n%s",
+				runtime.NumGoroutine(), grace, n, buf)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
