@@ -96,26 +96,32 @@ var (
 
 // getevents reaps with a zero timeout, which never blocks.
 func (c *Context) getevents(events []ioEvent) int {
-	for {
-		n, err := c.geteventsNow(events)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			// NewContext found this system call working; only a broken
-			// context makes it fail now, and the requests in flight
-			// would then never complete.
-			panic("aio: reaping completions: " + err.Error())
-		}
-		return n
+	n, err := c.geteventsNow(events)
+	if err != nil {
+		// NewContext found this system call working; only a broken
+		// context makes it fail now, and the requests in flight would
+		// then never complete.
+		panic("aio: reaping completions: " + err.Error())
 	}
+	return n
 }
 
+// geteventsNow reaps with the system call chosen for c and a zero timeout.
+// A signal can still interrupt it (the Go runtime preempts goroutines with
+// one), and then it tries again.
 func (c *Context) geteventsNow(events []ioEvent) (int, error) {
-	if c.pgetevents {
-		return ioPgeteventsNow(c.id, 0, len(events), &events[0], &zeroTimeout64, nil)
+	for {
+		var n int
+		var err error
+		if c.pgetevents {
+			n, err = ioPgeteventsNow(c.id, 0, len(events), &events[0], &zeroTimeout64, nil)
+		} else {
+			n, err = ioGeteventsNow(c.id, 0, len(events), &events[0], &zeroTimeout)
+		}
+		if err != syscall.EINTR {
+			return n, err
+		}
 	}
-	return ioGeteventsNow(c.id, 0, len(events), &events[0], &zeroTimeout)
 }
 
 // chooseGetevents finds the system call that reaps completions here, for a
