@@ -174,15 +174,7 @@ func TestBlockedSubmissions(t *testing.T) {
 func TestSlowBufferedWrite(t *testing.T) {
 	dir := testDir(t)
 	c := newContext(t, 16)
-	osFile, err := os.Create(filepath.Join(dir, "buffered"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	buffered, err := c.NewFile(osFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer buffered.Close()
+	buffered := openBound(t, c, filepath.Join(dir, "buffered"), os.O_RDWR|os.O_CREATE|os.O_EXCL)
 	f := openTemp(t, c, dir, 0)
 	data := pattern(newBuf(t, 64<<10), 2)
 	if _, err := f.WriteAt(data, 0); err != nil {

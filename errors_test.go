@@ -50,15 +50,7 @@ func badInputs(t *testing.T, c *aio.Context, dir string) []badInput {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { wo.Close() })
-	osDir, err := os.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := c.NewFile(osDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := openBound(t, c, dir, os.O_RDONLY)
 	name := f.Name()
 	last := int64(math.MaxInt64) / int64(offAlign) * int64(offAlign)
 
@@ -195,16 +187,7 @@ func TestDirectorySync(t *testing.T) {
 	t.Parallel()
 	dir := testDir(t)
 	c := newContext(t, 4)
-	osDir, err := os.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := c.NewFile(osDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := openBound(t, c, dir, os.O_RDONLY).Sync(); err != nil {
 		t.Fatalf("Sync of a directory: %v", err)
 	}
 }

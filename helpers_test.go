@@ -108,6 +108,23 @@ func openTemp(t testing.TB, c *aio.Context, dir string, flag int) *aio.File {
 	return f
 }
 
+// openBound opens name with os.OpenFile, so without O_DIRECT unless flag
+// has it, binds it to c with NewFile and closes it when the test ends.
+func openBound(t testing.TB, c *aio.Context, name string, flag int) *aio.File {
+	t.Helper()
+	osFile, err := os.OpenFile(name, flag, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.NewFile(osFile)
+	if err != nil {
+		osFile.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
 func newBuf(t testing.TB, size int) []byte {
 	t.Helper()
 	b, err := aio.NewBuf(size)

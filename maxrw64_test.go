@@ -70,15 +70,7 @@ func TestReadAtLongerThanMaxRWCount(t *testing.T) {
 	// memfd's pages there hold the file's tail.
 	requireEqual(t, p[total-tail:], pattern(make([]byte, tail), 9), "the last bytes of the buffer")
 
-	null, err := os.OpenFile("/dev/null", os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := c.NewFile(null)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := openBound(t, c, "/dev/null", os.O_WRONLY)
 	if n, err := w.WriteAt(p, 0); err != nil || n != total {
 		t.Fatalf("WriteAt of %d bytes to /dev/null = %d, %v; want %d, nil", total, n, err, total)
 	}

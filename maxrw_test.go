@@ -74,15 +74,7 @@ func openRead(t *testing.T, c *aio.Context, path string, direct bool) *aio.File 
 		}
 		return f
 	}
-	osFile, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := c.NewFile(osFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return openBound(t, c, path, os.O_RDONLY)
 }
 
 // TestReadvLongerThanMaxRWCount reads more than MAX_RW_COUNT bytes in the
@@ -150,18 +142,11 @@ func TestDeviceTransfersLongerThanMaxRWCount(t *testing.T) {
 		{"/dev/zero", os.O_RDONLY, true},
 	} {
 		t.Run(dev.path, func(t *testing.T) {
-			osFile, err := os.OpenFile(dev.path, dev.flag, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := c.NewFile(osFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := openBound(t, c, dev.path, dev.flag)
 			bufs := aliasedIovecs(shared, last, total, 1)
 			pattern(last, 3)
 			var n int
+			var err error
 			if dev.read {
 				n, err = f.ReadvAtContext(context.Background(), bufs, 0, 0)
 			} else {

@@ -53,16 +53,7 @@ func TestCloseInFlight(t *testing.T) {
 		}
 	}
 
-	closed := make(chan error, 1)
-	go func() { closed <- c.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	case <-time.After(hang):
-		t.Fatal("Close did not return with reads in flight")
-	}
+	closeWithin(t, c, hang)
 
 	for range readers {
 		select {

@@ -115,16 +115,7 @@ func closeUnderLoad(t *testing.T, rawDev, slowDev string, round uint64) {
 		}
 	}
 
-	closed := make(chan error, 1)
-	go func() { closed <- c.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	case <-time.After(hang):
-		t.Fatal("Close did not return")
-	}
+	closeWithin(t, c, hang)
 	for range workers {
 		select {
 		case err := <-results:

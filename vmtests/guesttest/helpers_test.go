@@ -177,3 +177,19 @@ func waitGoroutines(t testing.TB, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// closeWithin closes c and fails the test if Close fails or has not
+// returned after limit: a hang is what the Close tests look for.
+func closeWithin(t *testing.T, c *aio.Context, limit time.Duration) {
+	t.Helper()
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(limit):
+		t.Fatal("Close did not return")
+	}
+}
