@@ -6,7 +6,7 @@
 #   make check-gen  regenerate and fail if anything changed
 #   make lint       gofmt, go vet, staticcheck
 #   make vmtest     the VM tests alone (ARCHES="amd64 arm64 386 arm" by default)
-#   make bench      Go benchmarks, then aiobench -compare against fio on a loop device (root)
+#   make bench      Go benchmarks, then aiobench -compare -goals on a loop device and a disk file (root)
 #   make fuzz       FuzzRequest for FUZZTIME (1m) beyond its seeds, which every test run tries
 
 SHELL       := /bin/bash
@@ -85,7 +85,7 @@ vmtest:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 .
-	./bench/loopbench.sh
+	./bench/bench.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) .

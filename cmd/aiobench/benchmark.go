@@ -14,15 +14,22 @@ func benchmark(ctx context.Context, cfg *config, progress progressOutput) (rep *
 	engines := cfg.engines
 	var notes []string
 	var fioPath string
-	if slices.Contains(engines, "fio") {
+	if slices.ContainsFunc(engines, isFioEngine) {
 		fioPath, err = exec.LookPath("fio")
 		switch {
 		case err != nil && cfg.compare:
-			engines = slices.DeleteFunc(slices.Clone(engines), func(e string) bool { return e == "fio" })
+			engines = slices.DeleteFunc(slices.Clone(engines), isFioEngine)
 			notes = append(notes, "fio is not installed, so only the Go engines ran (Debian: apt-get install fio)")
 		case err != nil:
 			return nil, fmt.Errorf("engine fio: %w (Debian: apt-get install fio)", err)
 		}
+	}
+	if slices.Contains(engines, "getevents") && !geteventsAvailable {
+		if !cfg.compare {
+			return nil, errGeteventsUnavailable
+		}
+		engines = slices.DeleteFunc(slices.Clone(engines), func(e string) bool { return e == "getevents" })
+		notes = append(notes, "getevents skipped: "+errGeteventsUnavailable.Error())
 	}
 
 	t, remove, err := prepareTarget(cfg)
@@ -35,6 +42,7 @@ func benchmark(ctx context.Context, cfg *config, progress progressOutput) (rep *
 		return nil, err
 	}
 	rep = newReport(cfg, t, probe.readPercent)
+	rep.TargetDescription = cfg.describe
 	rep.Notes = notes
 	if fioPath != "" {
 		rep.FioVersion = fioVersionOf(fioPath)
@@ -57,13 +65,16 @@ func benchmark(ctx context.Context, cfg *config, progress progressOutput) (rep *
 		rep.Runs = append(rep.Runs, res)
 	}
 	rep.Summary = summarize(rep.Runs)
+	if cfg.goals {
+		rep.Goals = judgeGoals(rep.Summary, rep.GOMAXPROCS)
+	}
 	return rep, nil
 }
 
 // carryOut measures one planned run: fio by running it, a Go engine here or
 // in a child process.
 func carryOut(ctx context.Context, cfg *config, t target, planned plannedRun, fioPath string, inProcess bool, progress progressOutput) (result, error) {
-	if planned.engine != "fio" && !inProcess {
+	if !isFioEngine(planned.engine) && !inProcess {
 		return runInChild(ctx, cfg, t, planned, progress)
 	}
 	w, err := newWorkload(cfg.pattern, cfg.blockSize, t.Size, cfg.readMix)
@@ -71,7 +82,7 @@ func carryOut(ctx context.Context, cfg *config, t target, planned plannedRun, fi
 		return result{}, err
 	}
 	j := job{engine: planned.engine, path: t.Path, workload: w, queueDepth: planned.queueDepth, runtime: cfg.runtime}
-	if planned.engine == "fio" {
+	if isFioEngine(planned.engine) {
 		return runFio(ctx, j, fioPath, progress)
 	}
 	return measureGoEngine(ctx, j, progress)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -30,18 +31,26 @@ func TestCompareSweep(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("%v in %s", err, stdout.String())
 	}
-	engines := 3
+	engines := 3 // aio, aio-batch, pread
+	if geteventsAvailable {
+		engines++
+	}
+	withFio := false
 	if _, err := exec.LookPath("fio"); err == nil {
-		engines = 4
+		withFio = true
+		engines += 2 // fio, fio-best
 	}
 	if len(rep.Runs) != 2*2*engines || len(rep.Summary) != 2*engines {
 		t.Errorf("%d runs and %d summary rows, want %d and %d", len(rep.Runs), len(rep.Summary), 4*engines, 2*engines)
+	}
+	if withFio && !slices.ContainsFunc(rep.Runs, func(r result) bool { return r.Engine == "fio-best" }) {
+		t.Error("no run is reported as fio-best")
 	}
 	for _, row := range rep.Summary {
 		if row.Rounds != 2 || row.IOPS <= 0 || row.VsPread == nil {
 			t.Errorf("summary row %+v: want 2 rounds, IOPS, and a ratio to pread", row)
 		}
-		if engines == 4 && row.VsFio == nil {
+		if withFio && (row.VsFio == nil || row.VsFioBest == nil) {
 			t.Errorf("summary row for %s at qd %d lacks the ratio to fio", row.Engine, row.QueueDepth)
 		}
 	}
@@ -59,17 +68,61 @@ func TestCompareSweep(t *testing.T) {
 func TestTextReport(t *testing.T) {
 	tgt := directIOFile(t)
 	var stdout bytes.Buffer
-	code := run([]string{"-file", tgt.Path, "-engine", "aio-batch", "-qd", "4", "-runtime", "100ms"}, &stdout, os.Stderr)
+	saved := filepath.Join(t.TempDir(), "report.json")
+	code := run([]string{"-file", tgt.Path, "-engine", "aio-batch", "-qd", "4", "-runtime", "100ms", "-save", saved}, &stdout, os.Stderr)
 	if code != 0 {
 		t.Fatalf("exit status %d", code)
 	}
-	for _, want := range []string{"randread, 4 KiB blocks", tgt.Path, "aio-batch", "CPU µs/IO", "threads"} {
+	var rep report
+	if data, err := os.ReadFile(saved); err != nil {
+		t.Error(err)
+	} else if err := json.Unmarshal(data, &rep); err != nil || len(rep.Summary) != 1 || rep.Summary[0].LatencyMean <= 0 {
+		t.Errorf("saved report: %v, %+v", err, rep.Summary)
+	}
+	for _, want := range []string{"randread, 4 KiB blocks", tgt.Path, "aio-batch", "mean µs", "p50 µs", "CPU µs/IO", "threads"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, stdout.String())
 		}
 	}
 	if strings.Contains(stdout.String(), "/fio") {
 		t.Errorf("ratio columns without fio:\n%s", stdout.String())
+	}
+}
+
+// TestTextReportLatencyColumns checks that the mean latency is printed next
+// to the percentiles, from the summary's median of the rounds' means.
+func TestTextReportLatencyColumns(t *testing.T) {
+	t.Parallel()
+	rep := &report{Pattern: "randread", BlockSize: 4096, RunSeconds: 1, Rounds: 3,
+		TargetDescription: "loop over /dev/shm (RAM: no device latency)",
+		Summary: []summaryRow{{Engine: "aio", QueueDepth: 32, Rounds: 3, IOPS: 1000, LatencyMean: 123.4,
+			LatencyP50: 111, LatencyP99: 456, LatencyP999: 789}}}
+	var out bytes.Buffer
+	if err := rep.writeText(&out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	var header, row []string
+	for i, line := range lines {
+		if strings.Contains(line, "mean µs") && i+1 < len(lines) {
+			header = strings.Fields(strings.ReplaceAll(line, " µs", "µs"))
+			row = strings.Fields(lines[i+1])
+		}
+	}
+	if header == nil || len(header) != len(row) {
+		t.Fatalf("no table with a mean column, or a ragged one:\n%s", out.String())
+	}
+	want := map[string]string{"meanµs": "123.4", "p50µs": "111", "p99µs": "456", "p99.9µs": "789"}
+	for i, name := range header {
+		if w, ok := want[name]; ok && row[i] != w {
+			t.Errorf("column %s = %s, want %s", name, row[i], w)
+		}
+	}
+	if !strings.Contains(out.String(), "loop over /dev/shm (RAM: no device latency)") {
+		t.Errorf("the target's description is missing:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "verdict") {
+		t.Errorf("verdicts without -goals:\n%s", out.String())
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 // engineNames lists the engines in the order that reports show them.
-var engineNames = []string{"aio", "aio-batch", "pread", "fio"}
+var engineNames = []string{"aio", "aio-batch", "getevents", "pread", "fio", "fio-best"}
 
 // Limits that keep a mistyped flag from asking for something absurd.
 const (
@@ -40,6 +40,10 @@ type config struct {
 	rounds      int
 	jsonOutput  bool
 	plotPath    string
+	goals       bool   // print the ratio table and the verdict on the goals
+	strict      bool   // a missed goal makes the exit status 1
+	describe    string // what the target is, for the report's header
+	savePath    string // where to write the JSON report as well
 }
 
 // parseConfig reads the command line. Usage and flag errors go to stderr;
@@ -69,6 +73,10 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.rounds, "rounds", 1, "run each engine this many times, alternating, and report medians")
 	fs.BoolVar(&cfg.jsonOutput, "json", false, "print the report as JSON")
 	fs.StringVar(&cfg.plotPath, "plot", "", "draw IOPS and p99 latency against queue depth into this PNG `file`")
+	fs.BoolVar(&cfg.goals, "goals", false, "after the report, print the ratios between engines with their spread over rounds\nand a PASS/MISS verdict on each of the aio package's goals (see below)")
+	fs.BoolVar(&cfg.strict, "strict", false, "with -goals, exit with status 1 when a goal is missed")
+	fs.StringVar(&cfg.savePath, "save", "", "also write the report as JSON into `file`, whatever -json says")
+	fs.StringVar(&cfg.describe, "describe", "", "`text` describing the target in the report, such as \"loop over /dev/shm\"")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -91,7 +99,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 }
 
 // usageSummary opens the help text.
-const usageSummary = `aiobench measures O_DIRECT I/O from Go, the way fio measures it from C.
+var usageSummary = `aiobench measures O_DIRECT I/O from Go, the way fio measures it from C.
 Without flags it reads 4 KiB blocks at random, 32 at a time, for 3 s from a
 64 MiB temporary file in the current directory, through the aio package.
 
@@ -99,13 +107,23 @@ Engines:
   aio        -qd goroutines, each calling aio.File.ReadAt or WriteAt
   aio-batch  one goroutine keeping -qd aio.Requests in flight
              with Context.Submit and Context.Wait
+  getevents  the simplest Go peer of aio-batch, written without the aio
+             package: one goroutine, one io_submit of every free iocb, then
+             io_getevents(min_nr=1, nr=-qd) blocking in the kernel
   pread      -qd goroutines, each calling os.File.ReadAt or WriteAt
              on a file opened with O_DIRECT
-  fio        fio --ioengine=libaio --direct=1 with the same settings
+  fio        fio --ioengine=libaio --direct=1 with the same settings,
+             fio's defaults otherwise: one I/O per io_submit, and
+             io_getevents for at least one completion
+  fio-best   the same with the batching that made fio fastest here:
+             ` + fioBestHelp + `
 
 Every run of a Go engine happens in a fresh process, so that OS threads and
 memory left over from earlier runs do not count.
-`
+
+Goals (-goals), each checked on the median over rounds of the ratio within
+a round:
+` + goalsHelp()
 
 // validate checks the settings that parsing alone does not.
 func (cfg *config) validate() error {
@@ -128,6 +146,9 @@ func (cfg *config) validate() error {
 	}
 	if cfg.rounds < 1 || cfg.rounds > maxRounds {
 		problems = append(problems, fmt.Errorf("-rounds %d: want 1 to %d", cfg.rounds, maxRounds))
+	}
+	if cfg.strict && !cfg.goals {
+		problems = append(problems, errors.New("-strict judges the goals: add -goals"))
 	}
 	if cfg.plotPath != "" && !strings.EqualFold(filepath.Ext(cfg.plotPath), ".png") {
 		problems = append(problems, fmt.Errorf("-plot %q: the plot is drawn as PNG; name a .png file", cfg.plotPath))

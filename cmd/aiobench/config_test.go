@@ -73,6 +73,7 @@ func TestParseConfigRejects(t *testing.T) {
 		{[]string{"-engine", "io_uring"}, "-engine"},
 		{[]string{"-rounds", "0"}, "-rounds"},
 		{[]string{"-plot", "out.svg"}, "PNG"},
+		{[]string{"-strict"}, "-goals"},
 		{[]string{"randread"}, "unexpected argument"},
 		{[]string{"-size", "lots"}, "invalid size"},
 	} {
@@ -90,7 +91,8 @@ func TestParseConfigHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"-compare", "aio-batch", "O_DIRECT"} {
+	for _, want := range []string{"-compare", "aio-batch", "O_DIRECT", "getevents", "fio-best",
+		"--iodepth_batch_submit", "-goals", "aio-batch QD128 IOPS ≥ 1.0× getevents"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help text lacks %q", want)
 		}

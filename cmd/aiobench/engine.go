@@ -31,8 +31,14 @@ type ioLoop interface {
 var goEngines = map[string]func(job) (ioLoop, error){
 	"aio":       openAIOGoroutines,
 	"aio-batch": openAIOBatch,
+	"getevents": openGetevents,
 	"pread":     openPreadGoroutines,
 }
+
+// errGeteventsUnavailable says why the getevents engine does not run on
+// this architecture.
+var errGeteventsUnavailable = errors.New("the getevents engine knows the iocb layout of 64-bit little-endian Linux only " +
+	"(amd64, arm64, riscv64, ppc64le, loong64, mips64le)")
 
 // measureGoEngine runs a Go engine in this process for j.runtime, or until
 // ctx is done, and measures it. CPU time and OS threads are the whole

@@ -14,7 +14,8 @@ import (
 // do: O_DIRECT through libaio, one job keeping j.queueDepth I/Os in flight,
 // random offsets drawn with replacement, latency from submission to
 // completion. --thread makes the job a thread of the fio process, so that
-// its OS threads can be counted in /proc/PID/status.
+// its OS threads can be counted in /proc/PID/status. The fio-best engine
+// adds the batching settings that fioBestSettings gives for the depth.
 func fioArguments(j job) []string {
 	args := []string{
 		"--name=aiobench",
@@ -38,7 +39,15 @@ func fioArguments(j job) []string {
 	if j.workload.pattern == "randrw" {
 		args = append(args, "--rwmixread="+strconv.Itoa(j.workload.readPercent))
 	}
+	if j.engine == "fio-best" {
+		args = append(args, fioBestSettings(j.queueDepth).arguments()...)
+	}
 	return args
+}
+
+// isFioEngine reports whether engine runs the fio program rather than Go.
+func isFioEngine(engine string) bool {
+	return engine == "fio" || engine == "fio-best"
 }
 
 // escapeFioFilename escapes the colons of a path, which fio's --filename
@@ -59,7 +68,7 @@ func runFio(ctx context.Context, j job, fioPath string, progress progressOutput)
 	threads := startThreadSampler(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
 	start := time.Now()
 	line := progress.start(func() string {
-		return fmt.Sprintf("fio qd=%d  %4.1fs/%v", j.queueDepth, time.Since(start).Seconds(), j.runtime)
+		return fmt.Sprintf("%s qd=%d  %4.1fs/%v", j.engine, j.queueDepth, time.Since(start).Seconds(), j.runtime)
 	})
 	err := cmd.Wait()
 	line.finish()
@@ -75,6 +84,7 @@ func runFio(ctx context.Context, j job, fioPath string, progress progressOutput)
 	if err != nil {
 		return result{}, err
 	}
+	res.Engine = j.engine
 	res.PeakThreads = peakThreads
 	return res, nil
 }

@@ -39,7 +39,11 @@ func directIOFile(t *testing.T) target {
 
 func TestGoEnginesRun(t *testing.T) {
 	tgt := directIOFile(t)
-	for _, engine := range []string{"aio", "aio-batch", "pread"} {
+	engines := []string{"aio", "aio-batch", "pread"}
+	if geteventsAvailable {
+		engines = append(engines, "getevents")
+	}
+	for _, engine := range engines {
 		for _, pattern := range []string{"randread", "read", "randwrite", "randrw"} {
 			t.Run(engine+"/"+pattern, func(t *testing.T) {
 				w, err := newWorkload(pattern, 4096, tgt.Size, 50)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"text/tabwriter"
@@ -15,21 +17,25 @@ import (
 // A report is everything that one aiobench invocation measured, with what
 // is needed to judge it later: when, on which kernel, with what settings.
 type report struct {
-	Date        string       `json:"date"`
-	Kernel      string       `json:"kernel"`
-	CPUs        int          `json:"cpus"`
-	GOMAXPROCS  int          `json:"gomaxprocs"`
-	GoVersion   string       `json:"go_version"`
-	FioVersion  string       `json:"fio_version,omitempty"`
-	Target      target       `json:"target"`
-	Pattern     string       `json:"rw"`
-	ReadPercent int          `json:"read_percent"`
-	BlockSize   int          `json:"block_size"`
-	RunSeconds  float64      `json:"runtime_s"`
-	Rounds      int          `json:"rounds"`
-	Notes       []string     `json:"notes,omitempty"`
-	Runs        []result     `json:"runs"`
-	Summary     []summaryRow `json:"summary"`
+	Date       string `json:"date"`
+	Kernel     string `json:"kernel"`
+	CPUs       int    `json:"cpus"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	GoVersion  string `json:"go_version"`
+	FioVersion string `json:"fio_version,omitempty"`
+	Target     target `json:"target"`
+	// TargetDescription says what the target is in words, such as "loop
+	// over /dev/shm (RAM: no device latency)"; it is given with -describe.
+	TargetDescription string       `json:"target_description,omitempty"`
+	Pattern           string       `json:"rw"`
+	ReadPercent       int          `json:"read_percent"`
+	BlockSize         int          `json:"block_size"`
+	RunSeconds        float64      `json:"runtime_s"`
+	Rounds            int          `json:"rounds"`
+	Notes             []string     `json:"notes,omitempty"`
+	Runs              []result     `json:"runs"`
+	Summary           []summaryRow `json:"summary"`
+	Goals             []verdict    `json:"goals,omitempty"` // with -goals
 }
 
 // newReport describes the machine and settings; the runs come later.
@@ -64,8 +70,18 @@ func (rep *report) writeJSON(w io.Writer) error {
 	return enc.Encode(rep)
 }
 
+// save writes the report as JSON into the file at path.
+func (rep *report) save(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(rep.writeJSON(f), f.Close())
+}
+
 // writeText prints the settings and one line per engine and queue depth.
-// The ratio columns appear when fio or pread ran alongside.
+// The ratio columns appear when fio or pread ran alongside; with -goals the
+// ratio table and the verdicts follow.
 func (rep *report) writeText(w io.Writer) error {
 	rounds := "1 round"
 	if rep.Rounds > 1 {
@@ -86,8 +102,12 @@ func (rep *report) writeText(w io.Writer) error {
 	if rep.FioVersion != "" {
 		machine += ", " + rep.FioVersion
 	}
+	fmt.Fprintf(w, "date      %s\n", rep.Date)
 	fmt.Fprintf(w, "workload  %s, %s blocks, %gs per run, %s\n", pattern, formatSize(int64(rep.BlockSize)), rep.RunSeconds, rounds)
 	fmt.Fprintf(w, "target    %s (%s, %s)\n", rep.Target.Path, formatSize(rep.Target.Size), kind)
+	if rep.TargetDescription != "" {
+		fmt.Fprintf(w, "          %s\n", rep.TargetDescription)
+	}
 	fmt.Fprintf(w, "machine   %s\n", machine)
 	for _, note := range rep.Notes {
 		fmt.Fprintf(w, "note      %s\n", note)
@@ -100,7 +120,7 @@ func (rep *report) writeText(w io.Writer) error {
 		withPread = withPread || row.VsPread != nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := []string{"engine", "qd", "IOPS", "MB/s", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/IO", "threads"}
+	header := []string{"engine", "qd", "IOPS", "MB/s", "mean µs", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/IO", "threads"}
 	if withFio {
 		header = append(header, "IOPS/fio", "CPU/fio")
 	}
@@ -114,6 +134,7 @@ func (rep *report) writeText(w io.Writer) error {
 			fmt.Sprint(row.QueueDepth),
 			fmt.Sprintf("%.0f", row.IOPS),
 			fmt.Sprintf("%.1f", row.MBPerSecond),
+			fmt.Sprintf("%.1f", row.LatencyMean),
 			fmt.Sprintf("%.0f", row.LatencyP50),
 			fmt.Sprintf("%.0f", row.LatencyP99),
 			fmt.Sprintf("%.0f", row.LatencyP999),
@@ -128,7 +149,15 @@ func (rep *report) writeText(w io.Writer) error {
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil || rep.Goals == nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if err := writeRatioTable(w, rep.Summary); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return writeVerdicts(w, rep.Goals)
 }
 
 // ratioCells formats the IOPS and CPU ratios, or dashes when there are none.

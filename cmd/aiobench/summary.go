@@ -12,23 +12,60 @@ type summaryRow struct {
 	Rounds      int     `json:"rounds"`
 	IOPS        float64 `json:"iops"`
 	MBPerSecond float64 `json:"mb_per_s"`
+	LatencyMean float64 `json:"lat_mean_us"`
 	LatencyP50  float64 `json:"lat_p50_us"`
 	LatencyP99  float64 `json:"lat_p99_us"`
 	LatencyP999 float64 `json:"lat_p999_us"`
 	CPUPerIO    float64 `json:"cpu_per_io_us"`
 	PeakThreads int     `json:"peak_os_threads"`
 	VsFio       *ratios `json:"vs_fio,omitempty"`
+	VsFioBest   *ratios `json:"vs_fio_best,omitempty"`
 	VsPread     *ratios `json:"vs_pread,omitempty"`
+	VsGetevents *ratios `json:"vs_getevents,omitempty"`
+}
+
+// versus returns the row's ratios to the baseline engine, or nil if there
+// are none.
+func (row *summaryRow) versus(baseline string) *ratios {
+	switch baseline {
+	case "fio":
+		return row.VsFio
+	case "fio-best":
+		return row.VsFioBest
+	case "pread":
+		return row.VsPread
+	case "getevents":
+		return row.VsGetevents
+	}
+	return nil
 }
 
 // ratios compare an engine with a baseline engine. Each is the median over
 // the rounds of the engine's value divided by the baseline's in the same
 // round: runs next to each other share the machine's mood, so their ratio is
-// steadier than the ratio of two medians.
+// steadier than the ratio of two medians. The ranges give the smallest and
+// the largest of the per-round ratios, to show how far a median can be
+// trusted.
 type ratios struct {
-	IOPS       float64 `json:"iops"`
-	CPUPerIO   float64 `json:"cpu_per_io"`
-	LatencyP99 float64 `json:"lat_p99"`
+	IOPS          float64 `json:"iops"`
+	IOPSRange     spread  `json:"iops_range"`
+	CPUPerIO      float64 `json:"cpu_per_io"`
+	CPUPerIORange spread  `json:"cpu_per_io_range"`
+	LatencyP99    float64 `json:"lat_p99"`
+}
+
+// A spread is the smallest and the largest of a set of values.
+type spread struct {
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
+}
+
+// spreadOf returns the smallest and largest of values; zeros for none.
+func spreadOf(values []float64) spread {
+	if len(values) == 0 {
+		return spread{}
+	}
+	return spread{Min: slices.Min(values), Max: slices.Max(values)}
 }
 
 // runKey identifies a run within a plan.
@@ -63,7 +100,9 @@ func summarize(runs []result) []summaryRow {
 			}
 			row := summarizeGroup(group)
 			row.VsFio = compareRounds(group, byKey, "fio")
+			row.VsFioBest = compareRounds(group, byKey, "fio-best")
 			row.VsPread = compareRounds(group, byKey, "pread")
+			row.VsGetevents = compareRounds(group, byKey, "getevents")
 			rows = append(rows, row)
 		}
 	}
@@ -75,6 +114,7 @@ func summarizeGroup(group []result) summaryRow {
 	row := summaryRow{Engine: group[0].Engine, QueueDepth: group[0].QueueDepth, Rounds: len(group)}
 	row.IOPS = medianOf(group, func(r result) float64 { return r.IOPS })
 	row.MBPerSecond = medianOf(group, func(r result) float64 { return r.MBPerSecond })
+	row.LatencyMean = medianOf(group, func(r result) float64 { return r.LatencyMean })
 	row.LatencyP50 = medianOf(group, func(r result) float64 { return r.LatencyP50 })
 	row.LatencyP99 = medianOf(group, func(r result) float64 { return r.LatencyP99 })
 	row.LatencyP999 = medianOf(group, func(r result) float64 { return r.LatencyP999 })
@@ -101,7 +141,13 @@ func compareRounds(group []result, byKey map[runKey]result, baseline string) *ra
 	if len(iops) == 0 {
 		return nil
 	}
-	return &ratios{IOPS: median(iops), CPUPerIO: median(cpu), LatencyP99: median(p99)}
+	return &ratios{
+		IOPSRange:     spreadOf(iops),
+		IOPS:          median(iops),
+		CPUPerIORange: spreadOf(cpu),
+		CPUPerIO:      median(cpu),
+		LatencyP99:    median(p99),
+	}
 }
 
 // appendRatio appends a/b to list when b is not zero.

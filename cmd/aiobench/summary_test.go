@@ -27,7 +27,7 @@ func TestSummarizeTakesMediansAndRoundRatios(t *testing.T) {
 	// The machine halves its speed in round 2; ratios within a round stay.
 	runs := []result{
 		{Engine: "fio", QueueDepth: 32, Round: 1, IOPS: 100, CPUPerIO: 10, LatencyP99: 100, PeakThreads: 3},
-		{Engine: "aio", QueueDepth: 32, Round: 1, IOPS: 90, CPUPerIO: 12, LatencyP99: 110, PeakThreads: 7},
+		{Engine: "aio", QueueDepth: 32, Round: 1, IOPS: 90, CPUPerIO: 12, LatencyP99: 110, PeakThreads: 7, LatencyMean: 40},
 		{Engine: "pread", QueueDepth: 32, Round: 1, IOPS: 30, CPUPerIO: 30, LatencyP99: 900, PeakThreads: 38},
 		{Engine: "aio", QueueDepth: 32, Round: 2, IOPS: 45, CPUPerIO: 24, LatencyP99: 220, PeakThreads: 9},
 		{Engine: "pread", QueueDepth: 32, Round: 2, IOPS: 15, CPUPerIO: 60, LatencyP99: 1800, PeakThreads: 36},
@@ -46,8 +46,8 @@ func TestSummarizeTakesMediansAndRoundRatios(t *testing.T) {
 		t.Fatalf("rows in order %v; want aio, pread, fio at qd 32, then aio at qd 1", order)
 	}
 	aio := rows[0]
-	if aio.Rounds != 3 || aio.IOPS != 80 || aio.CPUPerIO != 13 || aio.PeakThreads != 9 {
-		t.Errorf("aio row = %+v; want 3 rounds, median IOPS 80, CPU 13, peak threads 9", aio)
+	if aio.Rounds != 3 || aio.IOPS != 80 || aio.CPUPerIO != 13 || aio.PeakThreads != 9 || aio.LatencyMean != 0 {
+		t.Errorf("aio row = %+v; want 3 rounds, median IOPS 80, CPU 13, peak threads 9, mean latency 0", aio)
 	}
 	// Ratios to fio per round: 0.9, 0.9, 0.8 → 0.9; CPU 1.2, 1.2, 1.3 → 1.2.
 	if aio.VsFio == nil || !near(aio.VsFio.IOPS, 0.9) || !near(aio.VsFio.CPUPerIO, 1.2) || !near(aio.VsFio.LatencyP99, 1.1) {
@@ -57,8 +57,28 @@ func TestSummarizeTakesMediansAndRoundRatios(t *testing.T) {
 	if aio.VsPread == nil || !near(aio.VsPread.IOPS, 3) || !near(aio.VsPread.CPUPerIO, 0.4) {
 		t.Errorf("aio vs pread = %+v, want IOPS 3, CPU 0.4", aio.VsPread)
 	}
+	// Per-round spreads: IOPS 0.8 to 0.9, CPU 1.2 to 1.3.
+	if aio.VsFio.IOPSRange != (spread{0.8, 0.9}) || !near(aio.VsFio.CPUPerIORange.Min, 1.2) || !near(aio.VsFio.CPUPerIORange.Max, 1.3) {
+		t.Errorf("aio vs fio spread: IOPS %+v, CPU %+v; want 0.8–0.9 and 1.2–1.3", aio.VsFio.IOPSRange, aio.VsFio.CPUPerIORange)
+	}
 	if rows[3].VsFio != nil || rows[3].VsPread != nil {
 		t.Errorf("aio at qd 1 has nothing to compare with, got %+v %+v", rows[3].VsFio, rows[3].VsPread)
+	}
+}
+
+func TestSpreadOf(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   []float64
+		want spread
+	}{
+		{nil, spread{}},
+		{[]float64{1.5}, spread{1.5, 1.5}},
+		{[]float64{1.1, 0.7, 0.95}, spread{0.7, 1.1}},
+	} {
+		if got := spreadOf(tc.in); got != tc.want {
+			t.Errorf("spreadOf(%v) = %+v, want %+v", tc.in, got, tc.want)
+		}
 	}
 }
 
