@@ -21,9 +21,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // A Context is a kernel AIO context: a completion ring, an eventfd that the
@@ -35,14 +32,10 @@ type Context struct {
 	ring       *ring // nil when completions are reaped with a system call
 	pgetevents bool  // reap with io_pgetevents, for want of io_getevents
 
-	eventfd     int      // the eventfd's number, for the iocbs' aio_resfd
-	eventfdFile *os.File // the same eventfd, registered with the poller
-	eventfdConn syscall.RawConn
-
 	slots []slot     // kernel-visible request state, one per request in flight
 	free  chan int32 // indexes of free slots
 
-	reaper reaper
+	reaper reaper // see reap.go
 	batch  completionQueue
 
 	filesMu sync.Mutex
@@ -105,53 +98,19 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 		c.free <- int32(i)
 	}
 	c.batch.init(maxEvents)
-	c.reaper.init(maxEvents)
-	go c.reapLoop()
+	c.initReaper(maxEvents)
 	return c, nil
 }
 
-// setupCompletions prepares the two halves of reaping: the eventfd that
-// the kernel signals on every completion, registered with the runtime
-// poller, and a way to read completions, the ring if useRing and the kernel's
-// layout is known, else a system call that works here.
+// setupCompletions chooses how completions are read: from the ring if
+// useRing and the kernel's layout is known, and, for waiting, with a system
+// call that works here.
 func (c *Context) setupCompletions(useRing bool) error {
-	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		return os.NewSyscallError("eventfd", err)
-	}
-	c.eventfd = efd
-	if c.eventfdFile, c.eventfdConn, err = pollable(efd, "aio-eventfd"); err != nil {
-		return err
-	}
 	if useRing {
 		c.ring = mapRing(c.id)
 	}
-	if c.ring == nil {
-		if err := c.chooseGetevents(); err != nil {
-			c.eventfdFile.Close()
-			return err
-		}
-	}
-	return nil
-}
-
-// pollable returns fd, which must be nonblocking, as an *os.File registered
-// with the runtime poller, and its RawConn. It fails if the poller did not
-// take it: os.NewFile then quietly makes a blocking file, on which the
-// reaper could never wait.
-func pollable(fd int, name string) (*os.File, syscall.RawConn, error) {
-	f := os.NewFile(uintptr(fd), name)
-	// Only files the poller has registered have deadlines.
-	if err := f.SetReadDeadline(time.Time{}); err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("aio: the runtime poller does not take %s: %w", name, err)
-	}
-	rc, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	return f, rc, nil
+	// Leaders wait in a system call even where the ring is read.
+	return c.chooseGetevents()
 }
 
 // setupError explains why io_setup failed.
@@ -226,12 +185,11 @@ func (c *Context) Close() error {
 		for range c.maxEvents {
 			<-c.free // every slot back: nothing is in flight
 		}
-		c.eventfdFile.Close()
-		<-c.reaper.stopped
-		c.batch.close()
 		c.reaper.mu.Lock()
 		c.reaper.destroyed = true
 		c.reaper.mu.Unlock()
+		c.reaper.keeper.Stop()
+		c.batch.close()
 		if err := ioDestroy(c.id); err != nil {
 			c.closeErr = os.NewSyscallError("io_destroy", err)
 		}

@@ -42,10 +42,8 @@ func TestCancelAfterSubmission(t *testing.T) {
 		LioOpcode: iocbCmdPoll,
 		Fildes:    uint32(f.fd),
 		Buf:       unix.POLLIN, // a poll's event mask travels in aio_buf
-		Flags:     iocbFlagResfd,
-		Resfd:     uint32(c.eventfd),
 	}
-	f.submit(idx)
+	f.submit(false, idx)
 	res := f.await(ctx, idx)
 	c.release(idx)
 	if res < 0 {

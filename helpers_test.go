@@ -15,12 +15,13 @@ import (
 	"github.com/linuxaio/aio"
 )
 
-// TestMain fails the run if any Context's reaper goroutine outlives the
-// tests: every test closes what it opens, so none may be left.
+// TestMain fails the run if any goroutine is still inside the package after
+// the tests (a leader left waiting in the kernel, a keeper, a call that never
+// returned): every test closes what it opens and waits for what it starts.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
-		if err := checkNoReapers(5 * time.Second); err != nil {
+		if err := checkNoGoroutinesInside(5 * time.Second); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
@@ -28,16 +29,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func checkNoReapers(timeout time.Duration) error {
+func checkNoGoroutinesInside(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		buf := make([]byte, 1<<20)
 		stacks := string(buf[:runtime.Stack(buf, true)])
-		if !strings.Contains(stacks, "aio.(*Context).reapLoop") {
+		if !strings.Contains(stacks, "github.com/linuxaio/aio.") {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("goroutine leak: a Context's reaper is still running:\n%s", stacks)
+			return fmt.Errorf("goroutine leak: a goroutine is still inside package aio:\n%s", stacks)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

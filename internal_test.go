@@ -2,12 +2,9 @@ package aio
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 func TestRingIsUsedUnlessDisabled(t *testing.T) {
@@ -113,36 +110,4 @@ func TestIoPgetevents(t *testing.T) {
 	if err != nil || n != 0 {
 		t.Fatalf("io_pgetevents = %d, %v; want 0, nil", n, err)
 	}
-}
-
-// TestPollableRefusesWhatThePollerDoesNot: epoll refuses regular files, so
-// os.NewFile quietly makes a blocking file of one. A reaper waiting on such
-// a file would never wake, so pollable must fail instead.
-func TestPollableRefusesWhatThePollerDoesNot(t *testing.T) {
-	fd, err := unix.Open(filepath.Join(t.TempDir(), "regular"), unix.O_CREAT|unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _, err := pollable(fd, "regular")
-	if err == nil {
-		f.Close()
-		t.Fatal("a regular file was taken as pollable")
-	}
-	if !strings.Contains(err.Error(), "poller") {
-		t.Fatalf("error %q does not say what failed", err)
-	}
-	// pollable closed the descriptor.
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != unix.EBADF {
-		t.Fatalf("the descriptor is still open after the failure (F_GETFD: %v)", err)
-	}
-
-	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _, err = pollable(efd, "eventfd")
-	if err != nil {
-		t.Fatalf("an eventfd was refused: %v", err)
-	}
-	f.Close()
 }

@@ -2,74 +2,195 @@ package aio
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// A reaper collects completions. One goroutine per Context waits for the
-// eventfd through the runtime poller, so it holds no OS thread while nothing
-// completes, and reaps without blocking: from the user-space ring, or with a
-// zero-timeout io_getevents. Other goroutines (the batch Wait) may reap too;
-// mu makes sure only one does at a time.
+// Reaping: how completions are read and reach the goroutines that wait.
 //
-// The eventfd is never read. The poller registers it edge-triggered, and
-// every completion's signal is an edge, whatever the counter holds; a signal
-// that comes between a reap and the goroutine parking leaves the poller's
-// readiness set, so the goroutine does not park and reaps again. Not reading
-// saves two system calls per wake-up (the read, and the one that finds the
-// counter empty). The counter would need 2^64 completions to saturate.
+// No goroutine is dedicated to reaping. Completions are read, from the
+// user-space ring or with io_getevents, by one goroutine at a time: the
+// leader, which holds reaper.mu. The goroutines that wait for completions, a
+// call waiting for its request (File.await) and a batch Wait, take turns at
+// it:
+//
+//  1. A waiter that can take the lead reaps what is there and delivers it:
+//     a call's result to the goroutine that waits for it, a batch request to
+//     the completion queue. If it woke other goroutines, it yields once so
+//     that they run (and submit more) before it looks again. If what it
+//     waits for has still not come, it blocks in io_getevents itself, as a
+//     pread blocks in the kernel, and repeats.
+//  2. A waiter that cannot take the lead parks, counted in parked, until it
+//     is given what it waits for or is asked to take the lead (a token in
+//     nudge).
+//
+// So one OS thread per Context at most waits in the kernel, and a
+// completion reaches its waiter with at most one goroutine hand-off: none
+// when the waiter reaps it itself, as it always does with one request in
+// flight.
+//
+// A leader blocks only while requests are in the kernel (inKernel > 0);
+// their completions wake it. Three orderings keep a parked waiter from being
+// left without a leader while its request is in the kernel (each step is a
+// sequentially consistent atomic, so of any two the later sees the earlier):
+//
+//   - a leader that steps down clears leading, unlocks, then looks at
+//     parked and nudges one waiter if there is any;
+//   - a waiter about to park increments parked, then looks at inKernel and
+//     tries to take the lead again;
+//   - a submitter adds to inKernel after io_submit, then, if nobody leads,
+//     looks at parked.
+//
+// Requests that nobody waits for yet (batch requests before Wait) are
+// reaped by the keeper: when requests are in the kernel but nobody leads or
+// parks, a timer is armed, and if it fires with the lead still free its
+// goroutine leads until the kernel holds nothing or a waiter parks. That
+// bounds how long their slots, and their Files' Close, wait for Wait.
 type reaper struct {
-	mu     sync.Mutex
-	events []ioEvent // used under mu
+	mu        sync.Mutex  // held by the leader
+	leading   atomic.Bool // set while mu is held
+	events    []ioEvent   // used by the leader
+	timeout   unix.Timespec
+	timeout64 kernelTimespec
 	// destroyed is set, under mu, before io_destroy unmaps the ring: from
 	// then on there is nothing to reap and no memory to read it from.
 	destroyed bool
-	stopped   chan struct{}
+
+	inKernel atomic.Int64  // requests submitted and not yet reaped (never more)
+	parked   atomic.Int32  // waiters parked until given a result or the lead
+	nudge    chan struct{} // a token asks a parked waiter to take the lead
+
+	keeper      *time.Timer
+	keeperArmed atomic.Bool
 }
 
-func (r *reaper) init(maxEvents int) {
+const (
+	// keepAfter is how long requests may stay in the kernel with nobody
+	// reaping before the keeper takes the lead.
+	keepAfter = time.Millisecond
+	// leadSlice bounds a leader's wait in the kernel when its context can
+	// be cancelled: the kernel cannot be asked to end io_getevents early,
+	// so the leader looks at its context this often.
+	leadSlice = 5 * time.Millisecond
+)
+
+// The owners of completions, for counting the goroutines a reap wakes.
+const (
+	ownerNone  = -1 // the keeper: every completion is someone else's
+	ownerBatch = -2 // a batch Wait: batch requests are its own
+)
+
+func (c *Context) initReaper(maxEvents int) {
+	r := &c.reaper
 	r.events = make([]ioEvent, min(maxEvents, 256))
-	r.stopped = make(chan struct{})
+	r.nudge = make(chan struct{}, 1)
+	r.keeper = time.AfterFunc(time.Hour, c.keep)
+	r.keeper.Stop()
 }
 
-// reapLoop runs until the eventfd is closed, which Close does only once
-// every request has completed.
-func (c *Context) reapLoop() {
-	defer close(c.reaper.stopped)
-	// The callback reports false after every reap, so Read parks the
-	// goroutine until the next edge and only returns once the eventfd
-	// is closed.
-	c.eventfdConn.Read(func(uintptr) bool {
-		c.reap()
+// tryLead takes the lead if nobody has it.
+func (c *Context) tryLead() bool {
+	r := &c.reaper
+	if !r.mu.TryLock() {
 		return false
-	})
-}
-
-// reap delivers every completion available now and reports how many.
-func (c *Context) reap() int {
-	c.reaper.mu.Lock()
-	defer c.reaper.mu.Unlock()
-	return c.reapLocked()
-}
-
-// tryReap is reap unless another goroutine is reaping, which then delivers
-// what is there.
-func (c *Context) tryReap() int {
-	if !c.reaper.mu.TryLock() {
-		return 0
 	}
-	defer c.reaper.mu.Unlock()
-	return c.reapLocked()
+	r.leading.Store(true)
+	return true
 }
 
-func (c *Context) reapLocked() int {
+// stepDown gives up the lead. A parked waiter is asked to take it; if none
+// is parked but requests are still in the kernel, the keeper is armed.
+func (c *Context) stepDown() {
+	r := &c.reaper
+	r.leading.Store(false)
+	r.mu.Unlock()
+	if r.parked.Load() > 0 {
+		c.nudgeOne()
+	} else if r.inKernel.Load() > 0 {
+		c.armKeeper()
+	}
+}
+
+// enterPark counts the caller as parked, unless requests are in the kernel
+// and it can take the lead after all, which it reports.
+func (c *Context) enterPark() (leads bool) {
+	r := &c.reaper
+	r.parked.Add(1)
+	if r.inKernel.Load() > 0 && c.tryLead() {
+		r.parked.Add(-1)
+		return true
+	}
+	return false
+}
+
+func (c *Context) leavePark() { c.reaper.parked.Add(-1) }
+
+func (c *Context) nudgeOne() {
+	select {
+	case c.reaper.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// submitted records that n requests have entered the kernel. If nobody
+// leads, a parked waiter is asked to; if nobody is parked either and the
+// submitter will not wait for them itself (unowned), the keeper is armed.
+func (c *Context) submitted(n int, unowned bool) {
+	r := &c.reaper
+	r.inKernel.Add(int64(n))
+	if r.leading.Load() {
+		return
+	}
+	if r.parked.Load() > 0 {
+		c.nudgeOne()
+	} else if unowned {
+		c.armKeeper()
+	}
+}
+
+func (c *Context) armKeeper() {
+	r := &c.reaper
+	if !r.keeperArmed.Swap(true) {
+		r.keeper.Reset(keepAfter)
+	}
+}
+
+// keep runs on the keeper's timer goroutine: if requests are in the kernel
+// and nobody leads, it leads until nothing is left or a waiter parks.
+func (c *Context) keep() {
+	r := &c.reaper
+	r.keeperArmed.Store(false)
+	if r.inKernel.Load() <= 0 || !c.tryLead() {
+		return
+	}
+	for {
+		if c.reapLocked(ownerNone) > 0 {
+			runtime.Gosched()
+			continue
+		}
+		if r.inKernel.Load() <= 0 || r.parked.Load() > 0 {
+			c.stepDown()
+			return
+		}
+		c.reapWait(ownerNone, 1, -1)
+	}
+}
+
+// reapLocked delivers every completion available now, without blocking,
+// and returns how many belong to others than owner (a slot index, or
+// ownerNone or ownerBatch): the goroutines it may have woken. The caller
+// leads.
+func (c *Context) reapLocked(owner int32) int {
 	r := &c.reaper
 	if r.destroyed {
 		return 0
 	}
-	total := 0
+	others := 0
 	for {
 		var n int
 		if c.ring != nil {
@@ -77,15 +198,77 @@ func (c *Context) reapLocked() int {
 		} else {
 			n = c.getevents(r.events)
 		}
-		for i := range r.events[:n] {
-			ev := &r.events[i]
-			c.complete(int32(ev.Data), ev.Res)
-		}
-		total += n
+		others += c.deliver(r.events[:n], owner)
 		if n < len(r.events) {
-			return total
+			return others
 		}
 	}
+}
+
+// reapWait blocks in the kernel until at least minNr completions have come
+// or timeout has passed (none if negative), delivers them, and returns how
+// many belong to others than owner. The caller leads, and requests are in
+// the kernel.
+func (c *Context) reapWait(owner int32, minNr int, timeout time.Duration) int {
+	r := &c.reaper
+	var n int
+	var err error
+	if c.pgetevents {
+		var ts *kernelTimespec
+		if timeout >= 0 {
+			r.timeout64 = kernelTimespec{Sec: int64(timeout / time.Second), Nsec: int64(timeout % time.Second)}
+			ts = &r.timeout64
+		}
+		n, err = ioPgetevents(c.id, minNr, len(r.events), &r.events[0], ts, nil)
+	} else {
+		var ts *unix.Timespec
+		if timeout >= 0 {
+			r.timeout = unix.NsecToTimespec(int64(timeout))
+			ts = &r.timeout
+		}
+		n, err = ioGetevents(c.id, minNr, len(r.events), &r.events[0], ts)
+	}
+	if err == syscall.EINTR {
+		return 0
+	}
+	if err != nil {
+		// NewContext found this system call working; only a broken
+		// context makes it fail now, and the requests in flight would
+		// then never complete.
+		panic("aio: waiting for completions: " + err.Error())
+	}
+	return c.deliver(r.events[:n], owner)
+}
+
+// deliver completes the requests of events and returns how many belong to
+// others than owner.
+func (c *Context) deliver(events []ioEvent, owner int32) int {
+	if len(events) == 0 {
+		return 0
+	}
+	c.reaper.inKernel.Add(-int64(len(events)))
+	others := 0
+	for i := range events {
+		idx := int32(events[i].Data)
+		if batch := c.complete(idx, events[i].Res); idx != owner && (owner != ownerBatch || !batch) {
+			others++
+		}
+	}
+	return others
+}
+
+// waitTimeout returns how long a leader waiting for done may block in the
+// kernel: without limit (-1) when done is nil, else at most leadSlice, and
+// no longer than until ctx's deadline.
+func waitTimeout(done <-chan struct{}, deadline time.Time, hasDeadline bool) time.Duration {
+	if done == nil {
+		return -1
+	}
+	d := leadSlice
+	if hasDeadline {
+		d = max(min(d, time.Until(deadline)), 0)
+	}
+	return d
 }
 
 // Zero timeouts, for reaping without blocking.
@@ -124,11 +307,11 @@ func (c *Context) geteventsNow(events []ioEvent) (int, error) {
 	}
 }
 
-// chooseGetevents finds the system call that reaps completions here, for a
-// Context that does not read its ring: io_getevents, or io_pgetevents with
-// a 64-bit timeout, the only one a 32-bit kernel built without
-// CONFIG_COMPAT_32BIT_TIME has. A seccomp profile may forbid either. Nothing
-// is in flight yet, so trying them reaps nothing.
+// chooseGetevents finds the system call that reaps completions here:
+// io_getevents, or io_pgetevents with a 64-bit timeout, the only one a
+// 32-bit kernel built without CONFIG_COMPAT_32BIT_TIME has. A seccomp
+// profile may forbid either. Nothing is in flight yet, so trying them reaps
+// nothing.
 func (c *Context) chooseGetevents() error {
 	var ev [1]ioEvent
 	_, err := c.geteventsNow(ev[:])
@@ -147,8 +330,9 @@ func (c *Context) chooseGetevents() error {
 // is woken; a batch request goes to the completion queue and its slot is
 // freed. The slot is freed last: Close waits for every slot, and then for
 // Wait to have been given every request, so a request must be queued for
-// Wait before its slot comes back.
-func (c *Context) complete(idx int32, res int64) {
+// Wait before its slot comes back. It reports whether it was a batch
+// request.
+func (c *Context) complete(idx int32, res int64) (batch bool) {
 	s := &c.slots[idx]
 	if !s.armed.Swap(false) {
 		panic("aio: completion for a request that is not in flight")
@@ -159,8 +343,9 @@ func (c *Context) complete(idx int32, res int64) {
 		c.batch.push(req)
 		file.end()
 		c.release(idx)
-		return
+		return true
 	}
 	s.res = res
 	s.done <- struct{}{}
+	return false
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // An Op is the operation of a Request.
@@ -113,7 +115,7 @@ func (c *Context) Submit(reqs ...*Request) (int, error) {
 			for end < n && c.slots[pending[end]].req.File == f {
 				end++
 			}
-			f.submit(pending[start:end]...)
+			f.submit(true, pending[start:end]...)
 			start = end
 		}
 		n = 0
@@ -184,6 +186,9 @@ func (c *Context) accept(r *Request, flush func()) error {
 // once the Context is closed and no completed request is left; the count is
 // then what it stored before. A min below 1 means 1; above len(done) it means
 // len(done).
+//
+// While it waits, Wait reaps completions itself, blocking in io_getevents
+// when nothing has completed yet, unless another goroutine is reaping.
 func (c *Context) Wait(ctx context.Context, done []*Request, min int) (int, error) {
 	if len(done) == 0 {
 		return 0, errors.New("aio: Wait needs room for at least one request")
@@ -194,24 +199,79 @@ func (c *Context) Wait(ctx context.Context, done []*Request, min int) (int, erro
 	if min < 1 {
 		min = 1
 	}
-	n := 0
+	w := batchWait{c: c, done: done, min: min, ctxDone: ctx.Done()}
+	if w.ctxDone != nil {
+		w.deadline, w.hasDeadline = ctx.Deadline()
+	}
 	for {
-		n += c.batch.pop(done[n:])
-		if n >= min {
-			return n, nil
+		if w.n += c.batch.pop(done[w.n:]); w.n >= min {
+			return w.n, nil
 		}
-		if c.tryReap() > 0 {
+		if w.ctxDone != nil && isDone(w.ctxDone) {
+			return w.n, ctx.Err()
+		}
+		if c.enterPark() {
+			w.lead()
 			continue
 		}
 		select {
 		case <-c.batch.signal:
-		case <-ctx.Done():
-			return n, ctx.Err()
+		case <-c.reaper.nudge:
+		case <-w.ctxDone:
 		case <-c.batch.closed:
-			if n += c.batch.pop(done[n:]); n >= min {
-				return n, nil
+			c.leavePark()
+			if w.n += c.batch.pop(done[w.n:]); w.n >= min {
+				return w.n, nil
 			}
-			return n, ErrClosed
+			return w.n, ErrClosed
 		}
+		c.leavePark()
+	}
+}
+
+// A batchWait is a Wait in progress.
+type batchWait struct {
+	c           *Context
+	done        []*Request
+	n, min      int
+	ctxDone     <-chan struct{}
+	deadline    time.Time
+	hasDeadline bool
+}
+
+// lead reaps into the completion queue, taking what it needs, until Wait
+// has min requests, its context is done, or nothing is in the kernel. The
+// caller leads; lead steps down before it returns.
+func (w *batchWait) lead() {
+	c := w.c
+	r := &c.reaper
+	woke := 0
+	for {
+		woke += c.reapLocked(ownerBatch)
+		if w.n += c.batch.pop(w.done[w.n:]); w.n >= w.min {
+			c.stepDown()
+			return
+		}
+		if woke > 0 {
+			woke = 0
+			runtime.Gosched()
+			continue
+		}
+		if w.ctxDone != nil && isDone(w.ctxDone) {
+			c.stepDown()
+			return
+		}
+		inKernel := r.inKernel.Load()
+		if inKernel <= 0 {
+			c.stepDown()
+			return
+		}
+		// With nobody else waiting, wait in the kernel for all that Wait
+		// still needs.
+		minNr := 1
+		if r.parked.Load() == 0 {
+			minNr = int(min(int64(w.min-w.n), inKernel, int64(len(r.events))))
+		}
+		woke = c.reapWait(ownerBatch, minNr, waitTimeout(w.ctxDone, w.deadline, w.hasDeadline))
 	}
 }

@@ -174,7 +174,7 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 		return 0, err
 	}
 	f.prepare(idx, cmd, p, bufs, off, flags)
-	f.submit(idx)
+	f.submit(false, idx)
 	res := f.await(ctx, idx)
 	c.release(idx)
 
@@ -195,41 +195,11 @@ func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64
 	case cmd == iocbCmdPreadv || cmd == iocbCmdPwritev:
 		s.bufs = bufs
 		s.iov = iovecsFor(s.iov, bufs)
-		s.cb.prepare(cmd, f.fd, unsafe.Pointer(unsafe.SliceData(s.iov)), len(s.iov), off, flags, int32(c.eventfd), uint64(idx))
+		s.cb.prepare(cmd, f.fd, unsafe.Pointer(unsafe.SliceData(s.iov)), len(s.iov), off, flags, uint64(idx))
 	case cmd == iocbCmdPread || cmd == iocbCmdPwrite:
 		s.buf = p
-		s.cb.prepare(cmd, f.fd, unsafe.Pointer(unsafe.SliceData(p)), len(p), off, flags, int32(c.eventfd), uint64(idx))
+		s.cb.prepare(cmd, f.fd, unsafe.Pointer(unsafe.SliceData(p)), len(p), off, flags, uint64(idx))
 	default:
-		s.cb.prepare(cmd, f.fd, nil, 0, 0, 0, int32(c.eventfd), uint64(idx))
-	}
-}
-
-// await waits for the completion of the request on f in slot idx and
-// returns its result. If ctx is done first, it withdraws the request if it
-// is still queued (the result is then resWithdrawn), or else asks the kernel
-// to cancel it and keeps waiting: the slot, and the caller's buffer, are not
-// given back before the kernel is done with them.
-func (f *File) await(ctx context.Context, idx int32) int64 {
-	s := &f.ctx.slots[idx]
-	done := ctx.Done()
-	if done == nil {
-		<-s.done
-		return s.res
-	}
-	select {
-	case <-s.done:
-		return s.res
-	case <-done:
-		if f.withdraw(idx) {
-			return resWithdrawn
-		}
-		// io_cancel reports EINVAL for requests that cannot be cancelled
-		// (every ordinary read and write) or that are still on their way
-		// into the kernel; cancelled ones still complete on the ring, with
-		// ECANCELED.
-		var ev ioEvent
-		ioCancel(f.ctx.id, &s.cb, &ev)
-		<-s.done
-		return s.res
+		s.cb.prepare(cmd, f.fd, nil, 0, 0, 0, uint64(idx))
 	}
 }

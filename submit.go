@@ -38,7 +38,7 @@ import (
 // it is submitted.
 type submitQueue struct {
 	mu     sync.Mutex
-	queue  []int32   // slots waiting for a submitter, in order
+	queue  []queued  // requests waiting for a submitter, in order
 	spares [][]*iocb // batches not in use; submitting does not allocate
 	// started holds, for each submitter, when its current io_submit began
 	// (since monotonicBase); 0 marks an unused entry.
@@ -77,11 +77,20 @@ var monotonicBase = time.Now()
 
 func now() time.Duration { return time.Since(monotonicBase) }
 
+// A queued request: its slot, and whether it is a batch request, for which
+// no caller waits (read when it is queued, since once submitted its slot
+// may be released at any time).
+type queued struct {
+	idx   int32
+	batch bool
+}
+
 // submit queues the slots, prepared for requests on f, and makes sure they
 // are submitted. Every slot it is given completes exactly once: with the
 // kernel's result, with the error io_submit gave it, or with resClosed if f
-// or its Context is closed before a submitter takes it.
-func (f *File) submit(slots ...int32) {
+// or its Context is closed before a submitter takes it. batch says whether
+// they are batch requests.
+func (f *File) submit(batch bool, slots ...int32) {
 	c := f.ctx
 	q := &f.queue
 	q.mu.Lock()
@@ -95,7 +104,9 @@ func (f *File) submit(slots ...int32) {
 		}
 		return
 	}
-	q.queue = append(q.queue, slots...)
+	for _, idx := range slots {
+		q.queue = append(q.queue, queued{idx, batch})
+	}
 	if q.running > 0 && (q.running == maxSubmitters || q.fresh()) {
 		q.armRescue(f)
 		q.mu.Unlock()
@@ -123,11 +134,11 @@ func (f *File) runSubmitter() {
 	me := slices.Index(q.started[:], 0)
 	q.running++
 	for len(q.queue) > 0 {
-		batch := f.takeBatch()
+		batch, unowned := f.takeBatch()
 		q.started[me] = max(now(), 1)
 		q.mu.Unlock()
 
-		f.ctx.submitBatch(batch)
+		f.ctx.submitBatch(batch, unowned)
 		clear(batch)
 
 		q.mu.Lock()
@@ -143,10 +154,10 @@ func (f *File) runSubmitter() {
 // without. Without O_DIRECT the kernel does the I/O inside io_submit, one
 // request after another, so a batch would save nothing, and a request
 // behind one that blocks (a read on an empty FIFO) could no longer be
-// withdrawn.
-func (f *File) takeBatch() []*iocb {
+// withdrawn. It also reports whether the batch holds a batch request, which
+// no caller waits for.
+func (f *File) takeBatch() (batch []*iocb, unowned bool) {
 	q := &f.queue
-	var batch []*iocb
 	if n := len(q.spares); n > 0 {
 		batch = q.spares[n-1]
 		q.spares = q.spares[:n-1]
@@ -155,11 +166,12 @@ func (f *File) takeBatch() []*iocb {
 	if !f.direct {
 		take = 1
 	}
-	for _, idx := range q.queue[:take] {
-		batch = append(batch, &f.ctx.slots[idx].cb)
+	for _, r := range q.queue[:take] {
+		batch = append(batch, &f.ctx.slots[r.idx].cb)
+		unowned = unowned || r.batch
 	}
 	q.queue = append(q.queue[:0], q.queue[take:]...)
-	return batch
+	return batch, unowned
 }
 
 // armRescue makes sure the rescue timer will look at the queue. Called with
@@ -204,7 +216,7 @@ func (f *File) withdraw(idx int32) bool {
 	q := &f.queue
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	i := slices.Index(q.queue, idx)
+	i := slices.IndexFunc(q.queue, func(r queued) bool { return r.idx == idx })
 	if i < 0 {
 		return false
 	}
@@ -222,21 +234,23 @@ func (f *File) closeQueue() {
 	withdrawn := slices.Clone(q.queue)
 	q.queue = q.queue[:0]
 	q.mu.Unlock()
-	for _, idx := range withdrawn {
-		f.ctx.complete(idx, resClosed)
+	for _, r := range withdrawn {
+		f.ctx.complete(r.idx, resClosed)
 	}
 }
 
 // submitBatch hands batch to the kernel. io_submit stops at the first iocb
 // it rejects, returning how many went in before it (the error itself only
 // when that count is 0), so the loop resubmits from there and fails exactly
-// the rejected iocb.
-func (c *Context) submitBatch(batch []*iocb) {
+// the rejected iocb. What goes in is counted for the reaping (see reap.go);
+// unowned says that nobody may be waiting for it.
+func (c *Context) submitBatch(batch []*iocb, unowned bool) {
 	busy := 0
 	for len(batch) > 0 {
 		n, err := ioSubmit(c.id, len(batch), &batch[0])
 		switch {
 		case err == nil && n > 0:
+			c.submitted(n, unowned)
 			batch = batch[n:]
 			busy = 0
 		case err == syscall.EINTR:

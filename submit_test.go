@@ -61,7 +61,7 @@ func standIn(f *File) {
 	f.runSubmitter()
 }
 
-func queued(f *File) int {
+func queueLen(f *File) int {
 	f.queue.mu.Lock()
 	defer f.queue.mu.Unlock()
 	return len(f.queue.queue)
@@ -79,9 +79,9 @@ func writeSoon(ctx context.Context, f *File, p string) <-chan error {
 
 func waitQueued(t *testing.T, f *File, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); queued(f) != n; {
+	for deadline := time.Now().Add(10 * time.Second); queueLen(f) != n; {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d requests queued, want %d", queued(f), n)
+			t.Fatalf("%d requests queued, want %d", queueLen(f), n)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -122,7 +122,7 @@ func TestStallIsTrackedPerSubmitter(t *testing.T) {
 	if err := mustFinish(t, writeSoon(context.Background(), f, "third"), "the third request"); err != nil {
 		t.Fatal(err)
 	}
-	if n := queued(f); n != 0 {
+	if n := queueLen(f); n != 0 {
 		t.Fatalf("%d requests left queued behind the stalled io_submit", n)
 	}
 }
@@ -165,7 +165,7 @@ func TestSubmittersAreBounded(t *testing.T) {
 	done := writeSoon(context.Background(), f, "bounded")
 	waitQueued(t, f, 1)
 	time.Sleep(5 * rescueAfter)
-	if n := queued(f); n != 1 {
+	if n := queueLen(f); n != 1 {
 		t.Fatalf("with %d stalled submitters, %d requests queued; want 1", maxSubmitters, n)
 	}
 	standIn(f)
@@ -185,7 +185,7 @@ func TestQueuedRequestHonoursContext(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("queued request returned %v, want context.DeadlineExceeded", err)
 	}
-	if n := queued(f); n != 0 {
+	if n := queueLen(f); n != 0 {
 		t.Fatalf("%d requests still queued after withdrawal", n)
 	}
 	if n := len(c.free); n != c.maxEvents {

@@ -24,6 +24,7 @@ import (
 //sys	ioCancel(ctx contextID, cb *iocb, result *ioEvent) (err error) = sysIoCancel
 //sys	ioGetevents(ctx contextID, minNr int, nr int, events *ioEvent, timeout *unix.Timespec) (n int, err error) = sysIoGetevents
 //sysnb	ioGeteventsNow(ctx contextID, minNr int, nr int, events *ioEvent, timeout *unix.Timespec) (n int, err error) = sysIoGetevents
+//sys	ioPgetevents(ctx contextID, minNr int, nr int, events *ioEvent, timeout *kernelTimespec, sigset *aioSigset) (n int, err error) = sysIoPgeteventsTime64
 //sysnb	ioPgeteventsNow(ctx contextID, minNr int, nr int, events *ioEvent, timeout *kernelTimespec, sigset *aioSigset) (n int, err error) = sysIoPgeteventsTime64
 
 // The generated system call numbers must agree with golang.org/x/sys/unix: a

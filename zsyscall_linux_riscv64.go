@@ -73,6 +73,15 @@ func ioGeteventsNow(ctx contextID, minNr int, nr int, events *ioEvent, timeout *
 	return
 }
 
+func ioPgetevents(ctx contextID, minNr int, nr int, events *ioEvent, timeout *kernelTimespec, sigset *aioSigset) (n int, err error) {
+	r0, _, e1 := unix.Syscall6(sysIoPgeteventsTime64, uintptr(ctx), uintptr(minNr), uintptr(nr), uintptr(unsafe.Pointer(events)), uintptr(unsafe.Pointer(timeout)), uintptr(unsafe.Pointer(sigset)))
+	n = int(r0)
+	if e1 != 0 {
+		err = errnoErr(e1)
+	}
+	return
+}
+
 func ioPgeteventsNow(ctx contextID, minNr int, nr int, events *ioEvent, timeout *kernelTimespec, sigset *aioSigset) (n int, err error) {
 	r0, _, e1 := unix.RawSyscall6(sysIoPgeteventsTime64, uintptr(ctx), uintptr(minNr), uintptr(nr), uintptr(unsafe.Pointer(events)), uintptr(unsafe.Pointer(timeout)), uintptr(unsafe.Pointer(sigset)))
 	n = int(r0)

@@ -1,0 +1,244 @@
+package aio
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The tests of the reaping protocol (reap.go) use polls on pipes: requests
+// that stay in the kernel until the test writes to the pipe, so that a
+// chosen goroutine is left leading, or parked, for as long as a test needs.
+
+// pollPipe is a pipe whose read end is bound to a Context for polls.
+type pollPipe struct {
+	f *File
+	w *os.File
+}
+
+func newPollPipe(t *testing.T, c *Context) *pollPipe {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.NewFile(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close(); f.Close() })
+	return &pollPipe{f: f, w: w}
+}
+
+// poll starts a goroutine that polls the pipe for input through the call
+// path (submit, then await) and sends the result when the poll completes.
+func (p *pollPipe) poll(ctx context.Context) <-chan int64 {
+	res := make(chan int64, 1)
+	c := p.f.ctx
+	go func() {
+		idx, err := c.acquire(ctx)
+		if err != nil {
+			res <- -1
+			return
+		}
+		s := &c.slots[idx]
+		s.cb = iocb{Data: uint64(idx), LioOpcode: iocbCmdPoll, Fildes: uint32(p.f.fd), Buf: unix.POLLIN}
+		p.f.submit(false, idx)
+		r := p.f.await(ctx, idx)
+		c.release(idx)
+		res <- r
+	}()
+	return res
+}
+
+func (p *pollPipe) ready(t *testing.T) {
+	t.Helper()
+	if _, err := p.w.Write([]byte{1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitInKernel waits until n requests are in the kernel and, if leads, one
+// goroutine leads.
+func waitInKernel(t *testing.T, c *Context, n int64, leads bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); c.reaper.inKernel.Load() != n || c.reaper.leading.Load() != leads; {
+		if time.Now().After(deadline) {
+			t.Fatalf("in the kernel %d, leading %v; want %d, %v", c.reaper.inKernel.Load(), c.reaper.leading.Load(), n, leads)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func receive(t *testing.T, ch <-chan int64, what string) int64 {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: no result after 10 s", what)
+		return 0
+	}
+}
+
+// TestLeaderDeliversToOthers: a goroutine that leads while its own request
+// stays in the kernel must deliver the completions of everybody else's
+// requests as they come, from inside its wait in io_getevents.
+func TestLeaderDeliversToOthers(t *testing.T) {
+	c, err := NewContext(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p := newPollPipe(t, c)
+	polled := p.poll(context.Background())
+	waitInKernel(t, c, 1, true)
+
+	f, err := c.OpenFile(filepath.Join(t.TempDir(), "data"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Skipf("no O_DIRECT file here: %v", err)
+	}
+	defer f.Close()
+	buf := mappedTestBytes(t, 4096)
+	for i := range 200 {
+		start := time.Now()
+		if _, err := f.WriteAt(buf, int64(i%8)*4096); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("write %d took %v behind a leader waiting for a poll", i, d)
+		}
+	}
+	if !c.reaper.leading.Load() {
+		t.Fatal("the poll's goroutine no longer leads")
+	}
+	p.ready(t)
+	if res := receive(t, polled, "poll"); res&unix.POLLIN == 0 {
+		t.Fatalf("poll completed with %#x; want POLLIN", res)
+	}
+}
+
+// TestLeadIsHandedOn: when a leader's own request completes while another
+// goroutine's request is still in the kernel, the lead must pass to that
+// goroutine, or its completion would never be reaped.
+func TestLeadIsHandedOn(t *testing.T) {
+	c, err := NewContext(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	first, second := newPollPipe(t, c), newPollPipe(t, c)
+	done1 := first.poll(context.Background())
+	waitInKernel(t, c, 1, true)
+	done2 := second.poll(context.Background())
+	waitInKernel(t, c, 2, true)
+	for c.reaper.parked.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+
+	first.ready(t)
+	receive(t, done1, "first poll")
+	second.ready(t)
+	if res := receive(t, done2, "second poll, after the leader left"); res&unix.POLLIN == 0 {
+		t.Fatalf("second poll completed with %#x; want POLLIN", res)
+	}
+}
+
+// TestCancelledLeaderReturns: a leader whose context is cancelled while it
+// waits in the kernel for a request that can be cancelled returns within
+// leadSlice or so, and the goroutine parked behind it takes the lead.
+func TestCancelledLeaderReturns(t *testing.T) {
+	c, err := NewContext(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	first, second := newPollPipe(t, c), newPollPipe(t, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	done1 := first.poll(ctx)
+	waitInKernel(t, c, 1, true)
+	done2 := second.poll(context.Background())
+	waitInKernel(t, c, 2, true)
+
+	start := time.Now()
+	cancel()
+	receive(t, done1, "cancelled poll")
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("the cancelled leader returned after %v", d)
+	}
+	second.ready(t)
+	receive(t, done2, "second poll")
+}
+
+// TestUnwaitedBatchRequestsAreReaped: batch requests that nobody waits for
+// must still be reaped (by the keeper), or their slots would never come back
+// for Submit, and Close of their File would wait for ever.
+func TestUnwaitedBatchRequestsAreReaped(t *testing.T) {
+	c, err := NewContext(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	f, err := c.OpenFile(filepath.Join(t.TempDir(), "data"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Skipf("no O_DIRECT file here: %v", err)
+	}
+	buf := mappedTestBytes(t, 6*4096)
+	reqs := make([]*Request, 6)
+	for i := range reqs {
+		reqs[i] = &Request{File: f, Op: OpWrite, Buf: buf[i*4096 : (i+1)*4096], Offset: int64(i) * 4096}
+	}
+	// Six requests on four slots: the last two need slots that only
+	// reaping the first four gives back, with no Wait running.
+	submitted := make(chan error, 1)
+	go func() {
+		_, err := c.Submit(reqs...)
+		submitted <- err
+	}()
+	select {
+	case err := <-submitted:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Submit still waiting for slots after 10 s: nothing reaped the requests in flight")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- f.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("File.Close still waiting for its batch requests after 10 s")
+	}
+	done := make([]*Request, 6)
+	for n := 0; n < len(done); {
+		got, err := c.Wait(context.Background(), done[n:], 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += got
+	}
+	for _, r := range done {
+		if r.Err != nil || r.N != 4096 {
+			t.Fatalf("request at %d: %d, %v", r.Offset, r.N, r.Err)
+		}
+	}
+}
+
+// mappedTestBytes returns page-aligned memory that the test unmaps.
+func mappedTestBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	b, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Munmap(b) })
+	return b
+}
