@@ -36,6 +36,10 @@ type Context struct {
 	free  chan int32 // indexes of free slots
 
 	reaper reaper // see reap.go
+
+	eventfd     int32    // signalled by requests submitted at depth (poller.go)
+	eventfdFile *os.File // the same eventfd, registered with the poller
+	eventfdConn syscall.RawConn
 	batch  completionQueue
 
 	filesMu sync.Mutex
@@ -99,6 +103,7 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 	}
 	c.batch.init(maxEvents)
 	c.initReaper(maxEvents)
+	go c.pollLoop()
 	return c, nil
 }
 
@@ -110,7 +115,10 @@ func (c *Context) setupCompletions(useRing bool) error {
 		c.ring = mapRing(c.id)
 	}
 	// Leaders wait in a system call even where the ring is read.
-	return c.chooseGetevents()
+	if err := c.chooseGetevents(); err != nil {
+		return err
+	}
+	return c.setupPoller()
 }
 
 // setupError explains why io_setup failed.
@@ -188,6 +196,8 @@ func (c *Context) Close() error {
 		c.reaper.mu.Lock()
 		c.reaper.destroyed = true
 		c.reaper.mu.Unlock()
+		c.eventfdFile.Close()
+		<-c.reaper.pollStopped
 		c.reaper.keeper.Stop()
 		c.batch.close()
 		if err := ioDestroy(c.id); err != nil {

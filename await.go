@@ -51,7 +51,8 @@ type callWait struct {
 }
 
 // lead reaps until the request completes and returns its result, or until
-// nothing is in the kernel, when it reports false. The caller leads; lead
+// no request in the kernel needs a leader to wait for it, when it reports
+// false. The caller leads; lead
 // steps down before it returns.
 func (w *callWait) lead() (int64, bool) {
 	c := w.f.ctx
@@ -76,7 +77,7 @@ func (w *callWait) lead() (int64, bool) {
 			c.stepDown()
 			return resWithdrawn, true
 		}
-		if c.reaper.inKernel.Load() <= 0 {
+		if !c.mustBlock() {
 			c.stepDown()
 			return 0, false
 		}

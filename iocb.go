@@ -79,9 +79,10 @@ const maxIovecs = 1024
 // prepare fills cb for one request on fd. For vectored commands addr is the
 // address of an iovec array and length its number of entries; for fsync and
 // fdatasync both are zero, as are off and flags (the kernel rejects anything
-// else). The kernel hands data back in the completion so the request can be
-// found again.
-func (cb *iocb) prepare(cmd uint16, fd int32, addr unsafe.Pointer, length int, off int64, flags Flags, data uint64) {
+// else). If resfd is not negative, the kernel signals that eventfd when the
+// request completes. The kernel hands data back in the completion so the
+// request can be found again.
+func (cb *iocb) prepare(cmd uint16, fd int32, addr unsafe.Pointer, length int, off int64, flags Flags, resfd int32, data uint64) {
 	*cb = iocb{
 		Data:      data,
 		RwFlags:   int32(flags),
@@ -90,6 +91,10 @@ func (cb *iocb) prepare(cmd uint16, fd int32, addr unsafe.Pointer, length int, o
 		Buf:       uint64(uintptr(addr)),
 		Nbytes:    uint64(length),
 		Offset:    off,
+	}
+	if resfd >= 0 {
+		cb.Flags = iocbFlagResfd
+		cb.Resfd = uint32(resfd)
 	}
 }
 

@@ -78,20 +78,25 @@ func TestLayout(t *testing.T) {
 }
 
 // TestPrepareUsesRWFlags checks that request flags land in aio_rw_flags and
-// that aio_flags stays empty: the kernel silently ignores RWF bits in
-// aio_flags, where RWF_DSYNC would even mean IOCB_FLAG_IOPRIO.
+// that aio_flags carries only IOCB_FLAG_RESFD, when an eventfd is asked for:
+// the kernel silently ignores RWF bits in aio_flags, where RWF_DSYNC would
+// even mean IOCB_FLAG_IOPRIO.
 func TestPrepareUsesRWFlags(t *testing.T) {
 	var cb iocb
 	buf := make([]byte, 512)
-	cb.prepare(iocbCmdPwrite, 7, unsafe.Pointer(&buf[0]), len(buf), 4096, FlagDSync|FlagAppend, 42)
+	cb.prepare(iocbCmdPwrite, 7, unsafe.Pointer(&buf[0]), len(buf), 4096, FlagDSync|FlagAppend, 9, 42)
 	if cb.RwFlags != int32(rwfDsync|rwfAppend) {
 		t.Errorf("aio_rw_flags = %#x, want RWF_DSYNC|RWF_APPEND", cb.RwFlags)
 	}
-	if cb.Flags != 0 || cb.Resfd != 0 {
-		t.Errorf("aio_flags = %#x, aio_resfd = %d; want 0, 0", cb.Flags, cb.Resfd)
+	if cb.Flags != iocbFlagResfd || cb.Resfd != 9 {
+		t.Errorf("aio_flags = %#x, aio_resfd = %d; want IOCB_FLAG_RESFD only, 9", cb.Flags, cb.Resfd)
 	}
 	if cb.Fildes != 7 || cb.Data != 42 || cb.Nbytes != 512 || cb.Offset != 4096 ||
 		cb.LioOpcode != iocbCmdPwrite || cb.Buf != uint64(uintptr(unsafe.Pointer(&buf[0]))) || cb.Key != 0 || cb.Reserved2 != 0 {
 		t.Errorf("iocb fields wrong: %+v", cb)
+	}
+	cb.prepare(iocbCmdPread, 7, unsafe.Pointer(&buf[0]), len(buf), 0, 0, -1, 42)
+	if cb.Flags != 0 || cb.Resfd != 0 {
+		t.Errorf("without an eventfd: aio_flags = %#x, aio_resfd = %d; want 0, 0", cb.Flags, cb.Resfd)
 	}
 }

@@ -62,8 +62,12 @@ type reaper struct {
 	destroyed bool
 
 	inKernel atomic.Int64  // requests submitted and not yet reaped (never more)
+	blocking atomic.Int64  // requests prepared and not yet completed that are not polled
 	parked   atomic.Int32  // waiters parked until given a result or the lead
 	nudge    chan struct{} // a token asks a parked waiter to take the lead
+
+	pollPending atomic.Bool   // the poller saw a signal while someone led
+	pollStopped chan struct{} // closed when pollLoop returns
 
 	keeper      *time.Timer
 	keeperArmed atomic.Bool
@@ -89,6 +93,7 @@ func (c *Context) initReaper(maxEvents int) {
 	r := &c.reaper
 	r.events = make([]ioEvent, min(maxEvents, 256))
 	r.nudge = make(chan struct{}, 1)
+	r.pollStopped = make(chan struct{})
 	r.keeper = time.AfterFunc(time.Hour, c.keep)
 	r.keeper.Stop()
 }
@@ -109,11 +114,24 @@ func (c *Context) stepDown() {
 	r := &c.reaper
 	r.leading.Store(false)
 	r.mu.Unlock()
-	if r.parked.Load() > 0 {
-		c.nudgeOne()
-	} else if r.inKernel.Load() > 0 {
-		c.armKeeper()
+	if r.blocking.Load() > 0 {
+		if r.parked.Load() > 0 {
+			c.nudgeOne()
+		} else if r.inKernel.Load() > 0 {
+			c.armKeeper()
+		}
 	}
+	if r.pollPending.Load() && c.tryLead() {
+		r.pollPending.Store(false)
+		c.reapLocked(ownerNone)
+		c.stepDown()
+	}
+}
+
+// mustBlock reports whether a leader with nothing to reap should wait in the
+// kernel: requests are there, and not all of them signal the poller.
+func (c *Context) mustBlock() bool {
+	return c.reaper.inKernel.Load() > 0 && c.reaper.blocking.Load() > 0
 }
 
 // enterPark counts the caller as parked, unless requests are in the kernel
@@ -121,7 +139,7 @@ func (c *Context) stepDown() {
 func (c *Context) enterPark() (leads bool) {
 	r := &c.reaper
 	r.parked.Add(1)
-	if r.inKernel.Load() > 0 && c.tryLead() {
+	if c.mustBlock() && c.tryLead() {
 		r.parked.Add(-1)
 		return true
 	}
@@ -144,6 +162,9 @@ func (c *Context) submitted(n int, unowned bool) {
 	r := &c.reaper
 	r.inKernel.Add(int64(n))
 	if r.leading.Load() {
+		return
+	}
+	if r.blocking.Load() <= 0 {
 		return
 	}
 	if r.parked.Load() > 0 {
@@ -173,7 +194,7 @@ func (c *Context) keep() {
 			runtime.Gosched()
 			continue
 		}
-		if r.inKernel.Load() <= 0 || r.parked.Load() > 0 {
+		if !c.mustBlock() || r.parked.Load() > 0 {
 			c.stepDown()
 			return
 		}
@@ -336,6 +357,9 @@ func (c *Context) complete(idx int32, res int64) (batch bool) {
 	s := &c.slots[idx]
 	if !s.armed.Swap(false) {
 		panic("aio: completion for a request that is not in flight")
+	}
+	if !s.polled {
+		c.reaper.blocking.Add(-1)
 	}
 	if req := s.req; req != nil {
 		file := req.File

@@ -138,7 +138,7 @@ func (c *Context) Submit(reqs ...*Request) (int, error) {
 				return i, pathError(opInfo[r.Op].name, r.File.name, err)
 			}
 		}
-		r.File.prepare(idx, opInfo[r.Op].cmd, r.Buf, r.Bufs, r.Offset, r.Flags)
+		r.File.prepare(idx, opInfo[r.Op].cmd, r.Buf, r.Bufs, r.Offset, r.Flags, false)
 		c.slots[idx].req = r
 		pending[n] = idx
 		if n++; n == len(pending) {
@@ -262,7 +262,7 @@ func (w *batchWait) lead() {
 			return
 		}
 		inKernel := r.inKernel.Load()
-		if inKernel <= 0 {
+		if inKernel <= 0 || r.blocking.Load() <= 0 {
 			c.stepDown()
 			return
 		}

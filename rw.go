@@ -173,7 +173,9 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 		}
 		return 0, err
 	}
-	f.prepare(idx, cmd, p, bufs, off, flags)
+	// With many requests in the kernel already, this one is left to the
+	// poller (see poller.go).
+	f.prepare(idx, cmd, p, bufs, off, flags, c.reaper.inKernel.Load() >= pollDepth)
 	f.submit(false, idx)
 	res := f.await(ctx, idx)
 	c.release(idx)
@@ -187,19 +189,28 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 	return 0, f.resultError(op, f.offsetOf(cmd, off, flags), res)
 }
 
-// prepare fills slot idx for a request on f.
-func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64, flags Flags) {
+// prepare fills slot idx for a request on f. A polled request signals the
+// Context's eventfd when it completes; any other is counted as one that a
+// leader must wait for in the kernel (see reap.go).
+func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64, flags Flags, polled bool) {
 	c := f.ctx
 	s := &c.slots[idx]
+	s.polled = polled
+	resfd := int32(-1)
+	if polled {
+		resfd = c.eventfd
+	} else {
+		c.reaper.blocking.Add(1)
+	}
 	switch {
 	case cmd == iocbCmdPreadv || cmd == iocbCmdPwritev:
 		s.bufs = bufs
 		s.iov = iovecsFor(s.iov, bufs)
-		s.cb.prepare(cmd, f.fd, unsafe.Pointer(unsafe.SliceData(s.iov)), len(s.iov), off, flags, uint64(idx))
+		s.cb.prepare(cmd, f.fd, unsafe.Pointer(unsafe.SliceData(s.iov)), len(s.iov), off, flags, resfd, uint64(idx))
 	case cmd == iocbCmdPread || cmd == iocbCmdPwrite:
 		s.buf = p
-		s.cb.prepare(cmd, f.fd, unsafe.Pointer(unsafe.SliceData(p)), len(p), off, flags, uint64(idx))
+		s.cb.prepare(cmd, f.fd, unsafe.Pointer(unsafe.SliceData(p)), len(p), off, flags, resfd, uint64(idx))
 	default:
-		s.cb.prepare(cmd, f.fd, nil, 0, 0, 0, uint64(idx))
+		s.cb.prepare(cmd, f.fd, nil, 0, 0, 0, resfd, uint64(idx))
 	}
 }

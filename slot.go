@@ -44,6 +44,8 @@ type slot struct {
 	// catches a completion delivered twice.
 	armed atomic.Bool
 
+	polled bool // the request signals the eventfd (see poller.go)
+
 	res  int64         // the completion's result: bytes, or -errno
 	done chan struct{} // receives once when a call's request completes
 	req  *Request      // the batch request, nil for a call

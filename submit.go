@@ -221,7 +221,11 @@ func (f *File) withdraw(idx int32) bool {
 		return false
 	}
 	q.queue = slices.Delete(q.queue, i, i+1)
-	f.ctx.slots[idx].armed.Store(false)
+	s := &f.ctx.slots[idx]
+	s.armed.Store(false)
+	if !s.polled {
+		f.ctx.reaper.blocking.Add(-1)
+	}
 	return true
 }
 
