@@ -40,7 +40,7 @@ type Context struct {
 	eventfd     int32    // signalled by requests submitted at depth (poller.go)
 	eventfdFile *os.File // the same eventfd, registered with the poller
 	eventfdConn syscall.RawConn
-	batch  completionQueue
+	batch       completionQueue
 
 	filesMu sync.Mutex
 	files   map[*File]struct{} // open Files, whose queues Close withdraws
