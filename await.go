@@ -19,6 +19,9 @@ func (f *File) await(ctx context.Context, idx int32) int64 {
 		w.deadline, w.hasDeadline = ctx.Deadline()
 	}
 	s := &c.slots[idx]
+	if s.polled {
+		return w.awaitPolled()
+	}
 	for {
 		if c.enterPark() {
 			if res, ok := w.lead(); ok {
@@ -38,6 +41,26 @@ func (f *File) await(ctx context.Context, idx int32) int64 {
 				return resWithdrawn
 			}
 		}
+	}
+}
+
+// awaitPolled waits for a request that signals the eventfd: the poller's
+// goroutine, or whoever leads, delivers its completion.
+func (w *callWait) awaitPolled() int64 {
+	s := &w.f.ctx.slots[w.idx]
+	if w.done == nil {
+		<-s.done
+		return s.res
+	}
+	select {
+	case <-s.done:
+		return s.res
+	case <-w.done:
+		if w.giveUp() {
+			return resWithdrawn
+		}
+		<-s.done
+		return s.res
 	}
 }
 
@@ -66,9 +89,9 @@ func (w *callWait) lead() (int64, bool) {
 			return s.res, true
 		default:
 		}
-		if woke > 0 {
+		if woke > 0 && c.mustBlock() {
 			// Let the goroutines just woken run, and submit, before
-			// looking again.
+			// looking again rather than waiting in the kernel.
 			woke = 0
 			runtime.Gosched()
 			continue
