@@ -1,7 +1,9 @@
 // Package aio is Linux kernel-native asynchronous I/O (io_setup, io_submit,
-// io_getevents) for Go, with completions delivered through the Go runtime's
-// poller: a goroutine waiting for I/O holds no OS thread, so a program can
-// keep hundreds of reads in flight on a handful of threads.
+// io_getevents) for Go. Waiting goroutines take turns at reaping
+// completions, at most one of them inside io_getevents at a time, and deeper
+// queues are reaped through the Go runtime's poller: no OS thread is held
+// per request, so a program can keep hundreds of reads in flight on a
+// handful of threads.
 //
 // A Context owns a kernel AIO context and bounds how many requests are in
 // flight. Files opened through it use O_DIRECT, so reads and writes go
@@ -24,8 +26,8 @@ import (
 )
 
 // A Context is a kernel AIO context: a completion ring, an eventfd that the
-// kernel signals on every completion, and a bounded set of request slots. It
-// is safe for concurrent use by many goroutines.
+// kernel signals when requests submitted at depth complete, and a bounded
+// set of request slots. It is safe for concurrent use by many goroutines.
 type Context struct {
 	id         contextID
 	maxEvents  int
