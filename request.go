@@ -261,17 +261,12 @@ func (w *batchWait) lead() {
 			c.stepDown()
 			return
 		}
-		inKernel := r.inKernel.Load()
-		if inKernel <= 0 || r.blocking.Load() <= 0 {
+		if r.inKernel.Load() <= 0 || r.blocking.Load() <= 0 {
 			c.stepDown()
 			return
 		}
-		// With nobody else waiting, wait in the kernel for all that Wait
-		// still needs.
-		minNr := 1
-		if r.parked.Load() == 0 {
-			minNr = int(min(int64(w.min-w.n), inKernel, int64(len(r.events))))
-		}
-		woke = c.reapWait(ownerBatch, minNr, waitTimeout(w.ctxDone, w.deadline, w.hasDeadline))
+		// One completion at a time: a call that parks meanwhile must not
+		// wait until Wait has all it needs.
+		woke = c.reapWait(ownerBatch, 1, waitTimeout(w.ctxDone, w.deadline, w.hasDeadline))
 	}
 }
