@@ -62,7 +62,7 @@ type reaper struct {
 	destroyed bool
 
 	inKernel atomic.Int64  // requests submitted and not yet reaped (never more)
-	blocking atomic.Int64  // requests prepared and not yet completed that are not polled
+	blocking atomic.Int64  // armed requests that are not polled (slot.go)
 	parked   atomic.Int32  // waiters parked until given a result or the lead
 	nudge    chan struct{} // a token asks a parked waiter to take the lead
 
@@ -355,11 +355,8 @@ func (c *Context) chooseGetevents() error {
 // request.
 func (c *Context) complete(idx int32, res int64) (batch bool) {
 	s := &c.slots[idx]
-	if !s.armed.Swap(false) {
+	if !c.disarm(idx) {
 		panic("aio: completion for a request that is not in flight")
-	}
-	if !s.polled {
-		c.reaper.blocking.Add(-1)
 	}
 	if req := s.req; req != nil {
 		file := req.File

@@ -47,7 +47,6 @@ func (p *pollPipe) poll(ctx context.Context) <-chan int64 {
 		}
 		s := &c.slots[idx]
 		s.cb = iocb{Data: uint64(idx), LioOpcode: iocbCmdPoll, Fildes: uint32(p.f.fd), Buf: unix.POLLIN}
-		trackUnpolled(c, idx)
 		p.f.submit(false, idx)
 		r := p.f.await(ctx, idx)
 		c.release(idx)
@@ -231,13 +230,6 @@ func TestUnwaitedBatchRequestsAreReaped(t *testing.T) {
 			t.Fatalf("request at %d: %d, %v", r.Offset, r.N, r.Err)
 		}
 	}
-}
-
-// trackUnpolled does for a slot filled by hand what File.prepare does for a
-// request that does not signal the eventfd: a leader must wait for it.
-func trackUnpolled(c *Context, idx int32) {
-	c.slots[idx].polled = false
-	c.reaper.blocking.Add(1)
 }
 
 // mappedTestBytes returns page-aligned memory that the test unmaps.

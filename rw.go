@@ -190,8 +190,8 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 }
 
 // prepare fills slot idx for a request on f. A polled request signals the
-// Context's eventfd when it completes; any other is counted as one that a
-// leader must wait for in the kernel (see reap.go).
+// Context's eventfd when it completes; any other must be waited for in the
+// kernel (see reap.go).
 func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64, flags Flags, polled bool) {
 	c := f.ctx
 	s := &c.slots[idx]
@@ -199,8 +199,6 @@ func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64
 	resfd := int32(-1)
 	if polled {
 		resfd = c.eventfd
-	} else {
-		c.reaper.blocking.Add(1)
 	}
 	switch {
 	case cmd == iocbCmdPreadv || cmd == iocbCmdPwritev:

@@ -25,8 +25,9 @@ import (
 //   - in the kernel: the kernel may read the iocb and use the buffers.
 //     Nothing may touch them; a caller whose context is done may only ask
 //     io_cancel.
-//   - completed: complete delivered the result and disarmed the slot (the
-//     reaper, io_submit's error, or resClosed from a Close). A call's waiter
+//   - completed: complete delivered the result and disarmed the slot (a
+//     reap by whoever leads, see reap.go; io_submit's error; or resClosed
+//     from a Close). A call's waiter
 //     wakes on done; a batch request is finished and queued for Wait.
 //   - released: release drops the buffer references and frees the slot.
 //     The slot of a batch request is released by complete itself, after the
@@ -86,10 +87,34 @@ func (c *Context) tryAcquire() (int32, bool) {
 	}
 }
 
+// arm marks slot idx queued for submission. A request that is not polled
+// is counted from then on among those a leader must wait for in the kernel
+// (reap.go), until disarm.
+func (c *Context) arm(idx int32) {
+	s := &c.slots[idx]
+	if !s.polled {
+		c.reaper.blocking.Add(1)
+	}
+	s.armed.Store(true)
+}
+
+// disarm ends what arm began, when the request's completion is delivered or
+// it is withdrawn. It reports false if the slot was not armed.
+func (c *Context) disarm(idx int32) bool {
+	s := &c.slots[idx]
+	if !s.armed.Swap(false) {
+		return false
+	}
+	if !s.polled {
+		c.reaper.blocking.Add(-1)
+	}
+	return true
+}
+
 // release clears a slot whose completion has been reaped and frees it.
 func (c *Context) release(idx int32) {
 	s := &c.slots[idx]
-	s.buf, s.bufs, s.req = nil, nil, nil
+	s.buf, s.bufs, s.req, s.polled = nil, nil, nil, false
 	clear(s.iov)
 	c.free <- idx
 }

@@ -95,7 +95,7 @@ func (f *File) submit(batch bool, slots ...int32) {
 	q := &f.queue
 	q.mu.Lock()
 	for _, idx := range slots {
-		c.slots[idx].armed.Store(true)
+		c.arm(idx)
 	}
 	if q.closed {
 		q.mu.Unlock()
@@ -221,11 +221,7 @@ func (f *File) withdraw(idx int32) bool {
 		return false
 	}
 	q.queue = slices.Delete(q.queue, i, i+1)
-	s := &f.ctx.slots[idx]
-	s.armed.Store(false)
-	if !s.polled {
-		f.ctx.reaper.blocking.Add(-1)
-	}
+	f.ctx.disarm(idx)
 	return true
 }
 
