@@ -1,10 +1,6 @@
 package aio
 
-import (
-	"context"
-	"runtime"
-	"time"
-)
+import "context"
 
 // await waits for the completion of the request on f in slot idx and
 // returns its result, taking its turn at reaping (see reap.go). If ctx is
@@ -14,10 +10,7 @@ import (
 // kernel is done with them.
 func (f *File) await(ctx context.Context, idx int32) int64 {
 	c := f.ctx
-	w := callWait{f: f, idx: idx, done: ctx.Done()}
-	if w.done != nil {
-		w.deadline, w.hasDeadline = ctx.Deadline()
-	}
+	w := callWait{f: f, idx: idx, ctxWait: newCtxWait(ctx)}
 	s := &c.slots[idx]
 	if s.polled {
 		return w.awaitPolled()
@@ -27,7 +20,7 @@ func (f *File) await(ctx context.Context, idx int32) int64 {
 			if res, ok := w.lead(); ok {
 				return res
 			}
-			continue // nothing is in the kernel: park
+			continue // nothing to wait for in the kernel: park
 		}
 		select {
 		case <-s.done:
@@ -44,68 +37,58 @@ func (f *File) await(ctx context.Context, idx int32) int64 {
 	}
 }
 
+// A callWait is a call waiting for its request's completion.
+type callWait struct {
+	f   *File
+	idx int32
+	ctxWait
+}
+
 // awaitPolled waits for a request that signals the eventfd: the poller's
 // goroutine, or whoever leads, delivers its completion.
 func (w *callWait) awaitPolled() int64 {
 	s := &w.f.ctx.slots[w.idx]
-	if w.done == nil {
-		<-s.done
-		return s.res
-	}
-	select {
-	case <-s.done:
-		return s.res
-	case <-w.done:
-		if w.giveUp() {
-			return resWithdrawn
-		}
-		<-s.done
-		return s.res
-	}
-}
-
-// A callWait is a call waiting for its request's completion.
-type callWait struct {
-	f           *File
-	idx         int32
-	done        <-chan struct{} // the context's, until it is done
-	deadline    time.Time
-	hasDeadline bool
-}
-
-// lead reaps until the request completes and returns its result, or until
-// no request in the kernel needs a leader to wait for it, when it reports
-// false. The caller leads; lead
-// steps down before it returns.
-func (w *callWait) lead() (int64, bool) {
-	c := w.f.ctx
-	s := &c.slots[w.idx]
-	woke := 0
-	for {
-		woke += c.reapLocked(w.idx)
+	if w.done != nil {
 		select {
 		case <-s.done:
-			c.stepDown()
-			return s.res, true
-		default:
+			return s.res
+		case <-w.done:
+			if w.giveUp() {
+				return resWithdrawn
+			}
 		}
-		if woke > 0 && c.mustBlock() {
-			// Let the goroutines just woken run, and submit, before
-			// looking again rather than waiting in the kernel.
-			woke = 0
-			runtime.Gosched()
-			continue
-		}
-		if w.done != nil && isDone(w.done) && w.giveUp() {
-			c.stepDown()
-			return resWithdrawn, true
-		}
-		if !c.mustBlock() {
-			c.stepDown()
-			return 0, false
-		}
-		woke = c.reapWait(w.idx, 1, waitTimeout(w.done, w.deadline, w.hasDeadline))
 	}
+	<-s.done
+	return s.res
+}
+
+// lead reaps as the leader until the request completes, or is withdrawn
+// because the context is done, and returns its result; or until nothing in
+// the kernel needs a leader, when it reports false.
+func (w *callWait) lead() (int64, bool) {
+	s := &w.f.ctx.slots[w.idx]
+	var res int64
+	ready := func() bool {
+		select {
+		case <-s.done:
+			res = s.res
+			return true
+		default:
+			return false
+		}
+	}
+	withdrawn := false
+	stop := func() bool {
+		withdrawn = w.isDone() && w.giveUp()
+		return withdrawn
+	}
+	switch {
+	case w.f.ctx.lead(w.idx, &w.ctxWait, ready, stop):
+		return res, true
+	case withdrawn:
+		return resWithdrawn, true
+	}
+	return 0, false
 }
 
 // giveUp handles the end of the caller's context: it withdraws the request
@@ -123,13 +106,4 @@ func (w *callWait) giveUp() bool {
 	var ev ioEvent
 	ioCancel(w.f.ctx.id, &w.f.ctx.slots[w.idx].cb, &ev)
 	return false
-}
-
-func isDone(done <-chan struct{}) bool {
-	select {
-	case <-done:
-		return true
-	default:
-		return false
-	}
 }

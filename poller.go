@@ -31,8 +31,8 @@ import (
 // better collecting them between goroutines.
 const pollDepth = 4
 
-// setupPoller creates the eventfd, registers it with the runtime poller, and
-// starts the goroutine that waits for it.
+// setupPoller creates the eventfd and registers it with the runtime poller;
+// NewContext starts pollLoop once the Context is complete.
 func (c *Context) setupPoller() error {
 	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {

@@ -1,6 +1,7 @@
 package aio
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"sync"
@@ -13,43 +14,49 @@ import (
 
 // Reaping: how completions are read and reach the goroutines that wait.
 //
-// No goroutine is dedicated to reaping. Completions are read, from the
-// user-space ring or with io_getevents, by one goroutine at a time: the
-// leader, which holds reaper.mu. The goroutines that wait for completions, a
-// call waiting for its request (File.await) and a batch Wait, take turns at
-// it:
+// Completions are read, from the user-space ring or with io_getevents, by
+// one goroutine at a time: the leader, which holds reaper.mu. A request is
+// of one of two kinds, chosen when it is prepared:
 //
-//  1. A waiter that can take the lead reaps what is there and delivers it:
-//     a call's result to the goroutine that waits for it, a batch request to
-//     the completion queue. If it woke other goroutines, it yields once so
-//     that they run (and submit more) before it looks again. If what it
-//     waits for has still not come, it blocks in io_getevents itself, as a
-//     pread blocks in the kernel, and repeats.
-//  2. A waiter that cannot take the lead parks, counted in parked, until it
-//     is given what it waits for or is asked to take the lead (a token in
-//     nudge).
+//   - polled: a call submitted while pollDepth or more requests are in the
+//     kernel. It signals the eventfd, whose goroutine on the runtime poller
+//     leads briefly to reap it (poller.go); its waiter just parks.
+//   - blocking: every other request (calls at low depth, batch requests).
+//     Someone must wait for it in the kernel. Armed ones are counted in
+//     blocking (slot.go).
 //
-// So one OS thread per Context at most waits in the kernel, and a
-// completion reaches its waiter with at most one goroutine hand-off: none
-// when the waiter reaps it itself, as it always does with one request in
-// flight.
+// The goroutines waiting for blocking requests, calls (File.await) and
+// batch Waits, take turns at leading (lead): the leader reaps what is there
+// and delivers it, a call's result to the goroutine that waits for it, a
+// batch request to the completion queue; if it woke others, it yields once
+// so that they run, and submit more, first; if what it waits for has still
+// not come, it blocks in io_getevents itself, as a pread blocks in the
+// kernel, one completion at a time. A waiter that cannot lead parks,
+// counted in parked, until it is given what it waits for or asked to take
+// the lead (a token in nudge). So at most one OS thread per Context waits in
+// the kernel, and at low depth a completion reaches its waiter with no
+// goroutine hand-off at all.
 //
-// A leader blocks only while requests are in the kernel (inKernel > 0);
-// their completions wake it. Three orderings keep a parked waiter from being
-// left without a leader while its request is in the kernel (each step is a
-// sequentially consistent atomic, so of any two the later sees the earlier):
+// A leader blocks only while the kernel holds requests and some armed
+// request is blocking (mustBlock); their completions wake it. Three
+// orderings keep a parked waiter from being left without a leader (each step
+// is a sequentially consistent atomic, so of any two the later sees the
+// earlier):
 //
 //   - a leader that steps down clears leading, unlocks, then looks at
-//     parked and nudges one waiter if there is any;
-//   - a waiter about to park increments parked, then looks at inKernel and
-//     tries to take the lead again;
+//     blocking and parked, and nudges one waiter if both are nonzero;
+//   - a waiter about to park increments parked (its own request already
+//     armed), then looks at inKernel and blocking and tries to lead again;
 //   - a submitter adds to inKernel after io_submit, then, if nobody leads,
-//     looks at parked.
+//     looks at blocking and parked.
 //
-// Requests that nobody waits for yet (batch requests before Wait) are
-// reaped by the keeper: when requests are in the kernel but nobody leads or
+// The poller's goroutine, finding the lead taken, sets pollPending before it
+// tries; a leader looks at it after it unlocks, so the signal is not lost.
+//
+// Blocking requests that nobody waits for yet (batch requests before Wait)
+// are reaped by the keeper: when they are in the kernel but nobody leads or
 // parks, a timer is armed, and if it fires with the lead still free its
-// goroutine leads until the kernel holds nothing or a waiter parks. That
+// goroutine leads until nothing needs a leader or a waiter parks. That
 // bounds how long their slots, and their Files' Close, wait for Wait.
 type reaper struct {
 	mu        sync.Mutex  // held by the leader
@@ -182,23 +189,43 @@ func (c *Context) armKeeper() {
 }
 
 // keep runs on the keeper's timer goroutine: if requests are in the kernel
-// and nobody leads, it leads until nothing is left or a waiter parks.
+// and nobody leads, it leads until nothing is left that needs a leader or a
+// waiter parks, who then takes over.
 func (c *Context) keep() {
 	r := &c.reaper
 	r.keeperArmed.Store(false)
 	if r.inKernel.Load() <= 0 || !c.tryLead() {
 		return
 	}
+	c.lead(ownerNone, &ctxWait{}, func() bool { return r.parked.Load() > 0 }, nil)
+}
+
+// lead reaps as the leader until ready reports true, and then reports true;
+// or until no request in the kernel needs a leader to wait for it or stop
+// (if not nil) reports true, and then reports false. owner says whose
+// completions are the leader's own: a slot index, ownerBatch or ownerNone.
+// When a reap wakes others, the leader yields once before it waits in the
+// kernel, so that they run (and submit more) first. Each wait in the kernel
+// lasts at most limit.timeout(). lead steps down before it returns.
+func (c *Context) lead(owner int32, limit *ctxWait, ready, stop func() bool) bool {
+	woke := 0
 	for {
-		if c.reapLocked(ownerNone) > 0 {
+		woke += c.reapLocked(owner)
+		if ready() {
+			c.stepDown()
+			return true
+		}
+		blocking := c.mustBlock()
+		if woke > 0 && blocking {
+			woke = 0
 			runtime.Gosched()
 			continue
 		}
-		if !c.mustBlock() || r.parked.Load() > 0 {
+		if !blocking || stop != nil && stop() {
 			c.stepDown()
-			return
+			return false
 		}
-		c.reapWait(ownerNone, 1, -1)
+		woke = c.reapWait(owner, limit.timeout())
 	}
 }
 
@@ -226,11 +253,12 @@ func (c *Context) reapLocked(owner int32) int {
 	}
 }
 
-// reapWait blocks in the kernel until at least minNr completions have come
-// or timeout has passed (none if negative), delivers them, and returns how
-// many belong to others than owner. The caller leads, and requests are in
-// the kernel.
-func (c *Context) reapWait(owner int32, minNr int, timeout time.Duration) int {
+// reapWait blocks in the kernel until a completion comes or timeout has
+// passed (none if negative), delivers what came, and returns how many belong
+// to others than owner. The caller leads, and requests are in the kernel.
+// It waits for one completion, not more: a waiter that parks meanwhile must
+// not wait until the leader has all it needs.
+func (c *Context) reapWait(owner int32, timeout time.Duration) int {
 	r := &c.reaper
 	var n int
 	var err error
@@ -240,14 +268,14 @@ func (c *Context) reapWait(owner int32, minNr int, timeout time.Duration) int {
 			r.timeout64 = kernelTimespec{Sec: int64(timeout / time.Second), Nsec: int64(timeout % time.Second)}
 			ts = &r.timeout64
 		}
-		n, err = ioPgetevents(c.id, minNr, len(r.events), &r.events[0], ts, nil)
+		n, err = ioPgetevents(c.id, 1, len(r.events), &r.events[0], ts, nil)
 	} else {
 		var ts *unix.Timespec
 		if timeout >= 0 {
 			r.timeout = unix.NsecToTimespec(int64(timeout))
 			ts = &r.timeout
 		}
-		n, err = ioGetevents(c.id, minNr, len(r.events), &r.events[0], ts)
+		n, err = ioGetevents(c.id, 1, len(r.events), &r.events[0], ts)
 	}
 	if err == syscall.EINTR {
 		return 0
@@ -278,18 +306,44 @@ func (c *Context) deliver(events []ioEvent, owner int32) int {
 	return others
 }
 
-// waitTimeout returns how long a leader waiting for done may block in the
-// kernel: without limit (-1) when done is nil, else at most leadSlice, and
-// no longer than until ctx's deadline.
-func waitTimeout(done <-chan struct{}, deadline time.Time, hasDeadline bool) time.Duration {
-	if done == nil {
+// A ctxWait is what a leader needs of its caller's context: the kernel
+// cannot be asked to end io_getevents early, so a leader whose context can
+// be cancelled waits at most leadSlice at a time and looks at it in between.
+type ctxWait struct {
+	done        <-chan struct{} // nil when the context cannot be cancelled
+	deadline    time.Time
+	hasDeadline bool
+}
+
+func newCtxWait(ctx context.Context) ctxWait {
+	w := ctxWait{done: ctx.Done()}
+	if w.done != nil {
+		w.deadline, w.hasDeadline = ctx.Deadline()
+	}
+	return w
+}
+
+// timeout returns how long the leader may wait in the kernel: without limit
+// (-1) when the context cannot be cancelled, else at most leadSlice, and no
+// longer than until the deadline.
+func (w *ctxWait) timeout() time.Duration {
+	if w.done == nil {
 		return -1
 	}
 	d := leadSlice
-	if hasDeadline {
-		d = max(min(d, time.Until(deadline)), 0)
+	if w.hasDeadline {
+		d = max(min(d, time.Until(w.deadline)), 0)
 	}
 	return d
+}
+
+func (w *ctxWait) isDone() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Zero timeouts, for reaping without blocking.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync/atomic"
-	"time"
 )
 
 // An Op is the operation of a Request.
@@ -199,25 +197,22 @@ func (c *Context) Wait(ctx context.Context, done []*Request, min int) (int, erro
 	if min < 1 {
 		min = 1
 	}
-	w := batchWait{c: c, done: done, min: min, ctxDone: ctx.Done()}
-	if w.ctxDone != nil {
-		w.deadline, w.hasDeadline = ctx.Deadline()
-	}
+	w := batchWait{c: c, got: done, min: min, ctxWait: newCtxWait(ctx)}
 	for {
 		if w.n += c.batch.pop(done[w.n:]); w.n >= min {
 			return w.n, nil
 		}
-		if w.ctxDone != nil && isDone(w.ctxDone) {
+		if w.isDone() {
 			return w.n, ctx.Err()
 		}
 		if c.enterPark() {
-			w.lead()
+			c.lead(ownerBatch, &w.ctxWait, w.enough, w.isDone)
 			continue
 		}
 		select {
 		case <-c.batch.signal:
 		case <-c.reaper.nudge:
-		case <-w.ctxDone:
+		case <-w.done:
 		case <-c.batch.closed:
 			c.leavePark()
 			if w.n += c.batch.pop(done[w.n:]); w.n >= min {
@@ -231,42 +226,15 @@ func (c *Context) Wait(ctx context.Context, done []*Request, min int) (int, erro
 
 // A batchWait is a Wait in progress.
 type batchWait struct {
-	c           *Context
-	done        []*Request
-	n, min      int
-	ctxDone     <-chan struct{}
-	deadline    time.Time
-	hasDeadline bool
+	c      *Context
+	got    []*Request // Wait's done
+	n, min int
+	ctxWait
 }
 
-// lead reaps into the completion queue, taking what it needs, until Wait
-// has min requests, its context is done, or nothing is in the kernel. The
-// caller leads; lead steps down before it returns.
-func (w *batchWait) lead() {
-	c := w.c
-	r := &c.reaper
-	woke := 0
-	for {
-		woke += c.reapLocked(ownerBatch)
-		if w.n += c.batch.pop(w.done[w.n:]); w.n >= w.min {
-			c.stepDown()
-			return
-		}
-		if woke > 0 {
-			woke = 0
-			runtime.Gosched()
-			continue
-		}
-		if w.ctxDone != nil && isDone(w.ctxDone) {
-			c.stepDown()
-			return
-		}
-		if r.inKernel.Load() <= 0 || r.blocking.Load() <= 0 {
-			c.stepDown()
-			return
-		}
-		// One completion at a time: a call that parks meanwhile must not
-		// wait until Wait has all it needs.
-		woke = c.reapWait(ownerBatch, 1, waitTimeout(w.ctxDone, w.deadline, w.hasDeadline))
-	}
+// enough takes what the completion queue holds, up to what Wait has room
+// for, and reports whether Wait has min requests.
+func (w *batchWait) enough() bool {
+	w.n += w.c.batch.pop(w.got[w.n:])
+	return w.n >= w.min
 }
