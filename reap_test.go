@@ -62,29 +62,6 @@ func (p *pollPipe) ready(t *testing.T) {
 	}
 }
 
-// waitInKernel waits until n requests are in the kernel and, if leads, one
-// goroutine leads.
-func waitInKernel(t *testing.T, c *Context, n int64, leads bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); c.reaper.inKernel.Load() != n || c.reaper.leading.Load() != leads; {
-		if time.Now().After(deadline) {
-			t.Fatalf("in the kernel %d, leading %v; want %d, %v", c.reaper.inKernel.Load(), c.reaper.leading.Load(), n, leads)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func receive(t *testing.T, ch <-chan int64, what string) int64 {
-	t.Helper()
-	select {
-	case r := <-ch:
-		return r
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s: no result after 10 s", what)
-		return 0
-	}
-}
-
 // TestLeaderDeliversToOthers: a goroutine that leads while its own request
 // stays in the kernel must deliver the completions of everybody else's
 // requests as they come, from inside its wait in io_getevents.
@@ -96,28 +73,28 @@ func TestLeaderDeliversToOthers(t *testing.T) {
 	defer c.Close()
 	p := newPollPipe(t, c)
 	polled := p.poll(context.Background())
-	waitInKernel(t, c, 1, true)
+	eventually(t, c.reapState, reapState{1, true, 0}, "the first poll")
 
-	f, err := c.OpenFile(filepath.Join(t.TempDir(), "data"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		t.Skipf("no O_DIRECT file here: %v", err)
-	}
-	defer f.Close()
-	buf := mappedTestBytes(t, 4096)
-	for i := range 200 {
-		start := time.Now()
-		if _, err := f.WriteAt(buf, int64(i%8)*4096); err != nil {
-			t.Fatal(err)
+	f := bufferedFile(t, c)
+	wrote := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		for i := range 200 {
+			if _, err := f.WriteAt(buf, int64(i%8)*4096); err != nil {
+				wrote <- err
+				return
+			}
 		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Fatalf("write %d took %v behind a leader waiting for a poll", i, d)
-		}
+		wrote <- nil
+	}()
+	if err := within(t, wrote, "200 writes behind a leader waiting for a poll"); err != nil {
+		t.Fatal(err)
 	}
 	if !c.reaper.leading.Load() {
 		t.Fatal("the poll's goroutine no longer leads")
 	}
 	p.ready(t)
-	if res := receive(t, polled, "poll"); res&unix.POLLIN == 0 {
+	if res := within(t, polled, "poll"); res&unix.POLLIN == 0 {
 		t.Fatalf("poll completed with %#x; want POLLIN", res)
 	}
 }
@@ -133,17 +110,14 @@ func TestLeadIsHandedOn(t *testing.T) {
 	defer c.Close()
 	first, second := newPollPipe(t, c), newPollPipe(t, c)
 	done1 := first.poll(context.Background())
-	waitInKernel(t, c, 1, true)
+	eventually(t, c.reapState, reapState{1, true, 0}, "the first poll")
 	done2 := second.poll(context.Background())
-	waitInKernel(t, c, 2, true)
-	for c.reaper.parked.Load() != 1 {
-		time.Sleep(time.Millisecond)
-	}
+	eventually(t, c.reapState, reapState{2, true, 1}, "the second poll")
 
 	first.ready(t)
-	receive(t, done1, "first poll")
+	within(t, done1, "first poll")
 	second.ready(t)
-	if res := receive(t, done2, "second poll, after the leader left"); res&unix.POLLIN == 0 {
+	if res := within(t, done2, "second poll, after the leader left"); res&unix.POLLIN == 0 {
 		t.Fatalf("second poll completed with %#x; want POLLIN", res)
 	}
 }
@@ -160,18 +134,18 @@ func TestCancelledLeaderReturns(t *testing.T) {
 	first, second := newPollPipe(t, c), newPollPipe(t, c)
 	ctx, cancel := context.WithCancel(context.Background())
 	done1 := first.poll(ctx)
-	waitInKernel(t, c, 1, true)
+	eventually(t, c.reapState, reapState{1, true, 0}, "the first poll")
 	done2 := second.poll(context.Background())
-	waitInKernel(t, c, 2, true)
+	eventually(t, c.reapState, reapState{2, true, 1}, "the second poll")
 
 	start := time.Now()
 	cancel()
-	receive(t, done1, "cancelled poll")
+	within(t, done1, "cancelled poll")
 	if d := time.Since(start); d > time.Second {
 		t.Fatalf("the cancelled leader returned after %v", d)
 	}
 	second.ready(t)
-	receive(t, done2, "second poll")
+	within(t, done2, "second poll")
 }
 
 // TestUnwaitedBatchRequestsAreReaped: batch requests that nobody waits for
@@ -183,11 +157,8 @@ func TestUnwaitedBatchRequestsAreReaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	f, err := c.OpenFile(filepath.Join(t.TempDir(), "data"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		t.Skipf("no O_DIRECT file here: %v", err)
-	}
-	buf := mappedTestBytes(t, 6*4096)
+	f := bufferedFile(t, c)
+	buf := make([]byte, 6*4096)
 	reqs := make([]*Request, 6)
 	for i := range reqs {
 		reqs[i] = &Request{File: f, Op: OpWrite, Buf: buf[i*4096 : (i+1)*4096], Offset: int64(i) * 4096}
@@ -232,13 +203,20 @@ func TestUnwaitedBatchRequestsAreReaped(t *testing.T) {
 	}
 }
 
-// mappedTestBytes returns page-aligned memory that the test unmaps.
-func mappedTestBytes(t *testing.T, n int) []byte {
+// bufferedFile returns a new file without O_DIRECT in the test's
+// temporary directory, bound to c. Its requests complete inside io_submit,
+// but their completions still go through the ring like any other.
+func bufferedFile(t *testing.T, c *Context) *File {
 	t.Helper()
-	b, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	osFile, err := os.Create(filepath.Join(t.TempDir(), "data"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { unix.Munmap(b) })
-	return b
+	f, err := c.NewFile(osFile)
+	if err != nil {
+		osFile.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }

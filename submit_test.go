@@ -79,23 +79,7 @@ func writeSoon(ctx context.Context, f *File, p string) <-chan error {
 
 func waitQueued(t *testing.T, f *File, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); queueLen(f) != n; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d requests queued, want %d", queueLen(f), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func mustFinish(t *testing.T, done <-chan error, what string) error {
-	t.Helper()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s: still waiting after 10 s", what)
-		return nil
-	}
+	eventually(t, func() int { return queueLen(f) }, n, "requests queued")
 }
 
 // TestSubmitDoesNotQueueBehindAStall: a submitter has been inside io_submit
@@ -104,7 +88,7 @@ func mustFinish(t *testing.T, done <-chan error, what string) error {
 func TestSubmitDoesNotQueueBehindAStall(t *testing.T) {
 	_, f := newBufferedFile(t)
 	pretend(f, time.Millisecond)
-	if err := mustFinish(t, writeSoon(context.Background(), f, "not stuck"), "a request behind a stalled io_submit"); err != nil {
+	if err := within(t, writeSoon(context.Background(), f, "not stuck"), "a request behind a stalled io_submit"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -116,10 +100,10 @@ func TestSubmitDoesNotQueueBehindAStall(t *testing.T) {
 func TestStallIsTrackedPerSubmitter(t *testing.T) {
 	_, f := newBufferedFile(t)
 	pretend(f, time.Second)
-	if err := mustFinish(t, writeSoon(context.Background(), f, "quick"), "the quick request"); err != nil {
+	if err := within(t, writeSoon(context.Background(), f, "quick"), "the quick request"); err != nil {
 		t.Fatal(err)
 	}
-	if err := mustFinish(t, writeSoon(context.Background(), f, "third"), "the third request"); err != nil {
+	if err := within(t, writeSoon(context.Background(), f, "third"), "the third request"); err != nil {
 		t.Fatal(err)
 	}
 	if n := queueLen(f); n != 0 {
@@ -135,7 +119,7 @@ func TestQueueBehindAFreshSubmitter(t *testing.T) {
 	done := writeSoon(context.Background(), f, "queued")
 	waitQueued(t, f, 1)
 	standIn(f)
-	if err := mustFinish(t, done, "the queued request"); err != nil {
+	if err := within(t, done, "the queued request"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -146,7 +130,7 @@ func TestQueueBehindAFreshSubmitter(t *testing.T) {
 func TestRescueOfAStrandedRequest(t *testing.T) {
 	_, f := newBufferedFile(t)
 	pretend(f, 0) // fresh now, stalled in stallAfter
-	if err := mustFinish(t, writeSoon(context.Background(), f, "rescued"), "a request stranded behind a blocked io_submit"); err != nil {
+	if err := within(t, writeSoon(context.Background(), f, "rescued"), "a request stranded behind a blocked io_submit"); err != nil {
 		t.Fatal(err)
 	}
 	standIn(f)
@@ -169,7 +153,7 @@ func TestSubmittersAreBounded(t *testing.T) {
 		t.Fatalf("with %d stalled submitters, %d requests queued; want 1", maxSubmitters, n)
 	}
 	standIn(f)
-	if err := mustFinish(t, done, "the bounded request"); err != nil {
+	if err := within(t, done, "the bounded request"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -181,7 +165,7 @@ func TestQueuedRequestHonoursContext(t *testing.T) {
 	pretend(f, -time.Hour)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	err := mustFinish(t, writeSoon(ctx, f, "withdrawn"), "a queued request whose deadline passed")
+	err := within(t, writeSoon(ctx, f, "withdrawn"), "a queued request whose deadline passed")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("queued request returned %v, want context.DeadlineExceeded", err)
 	}
@@ -219,7 +203,7 @@ func TestCloseWithdrawsQueuedRequests(t *testing.T) {
 			} else if err := f.Close(); err != nil {
 				t.Fatal(err)
 			}
-			err := mustFinish(t, done, "a queued request after Close")
+			err := within(t, done, "a queued request after Close")
 			if !errors.Is(err, ErrClosed) {
 				t.Fatalf("queued request returned %v, want ErrClosed", err)
 			}

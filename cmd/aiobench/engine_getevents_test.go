@@ -117,16 +117,7 @@ func TestGeteventsReadsTheRightData(t *testing.T) {
 	t.Parallel()
 	const blocks, size, qd = 64, 4096, 16
 	path := varTmpFile(t, blocks, size, 0)
-	w, err := newWorkload("randread", size, blocks*size, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loop, err := openGetevents(job{engine: "getevents", path: path, workload: w, queueDepth: qd})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer loop.close()
-	g := loop.(*geteventsLoop)
+	g := openGeteventsLoop(t, path, "randread", blocks, size, qd)
 	// Iocb i reads a block far from block i, in reverse order.
 	blockOf := func(i int) int { return blocks - 1 - 3*i }
 	transfer(t, g, iocbCmdPread, blockOf)
@@ -141,16 +132,7 @@ func TestGeteventsWritesTheRightData(t *testing.T) {
 	t.Parallel()
 	const blocks, size, qd = 32, 4096, 8
 	path := varTmpFile(t, blocks, size, 0)
-	w, err := newWorkload("randwrite", size, blocks*size, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loop, err := openGetevents(job{engine: "getevents", path: path, workload: w, queueDepth: qd})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer loop.close()
-	g := loop.(*geteventsLoop)
+	g := openGeteventsLoop(t, path, "randwrite", blocks, size, qd)
 	blockOf := func(i int) int { return 2*i + 1 }
 	for i, buf := range g.buffers.bytes {
 		copy(buf, patternBlock(blockOf(i), size, 0xff))
@@ -195,4 +177,24 @@ func TestGeteventsRunStopsAndCounts(t *testing.T) {
 	if g := loop.(*geteventsLoop); g.inFlight != 0 || len(g.pending) != 0 {
 		t.Errorf("after run: %d in flight, %d pending; want none", g.inFlight, len(g.pending))
 	}
+}
+
+// openGeteventsLoop opens the getevents engine on path for pattern with qd
+// requests in flight; the test closes it.
+func openGeteventsLoop(t *testing.T, path, pattern string, blocks, size, qd int) *geteventsLoop {
+	t.Helper()
+	readPercent := 0
+	if pattern == "randread" {
+		readPercent = 100
+	}
+	w, err := newWorkload(pattern, size, int64(blocks*size), readPercent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop, err := openGetevents(job{engine: "getevents", path: path, workload: w, queueDepth: qd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { loop.close() })
+	return loop.(*geteventsLoop)
 }
