@@ -47,8 +47,16 @@ import (
 //     blocking and parked, and nudges one waiter if both are nonzero;
 //   - a waiter about to park increments parked (its own request already
 //     armed), then looks at inKernel and blocking and tries to lead again;
-//   - a submitter adds to inKernel after io_submit, then, if nobody leads,
+//   - a submitter adds to inKernel before io_submit, then, if nobody leads,
 //     looks at blocking and parked.
+//
+// inKernel counts a request from before io_submit, because the kernel may
+// complete, and a leader reap, the first requests of a batch while io_submit
+// is still blocked on the later ones (a full device queue): counted only
+// after io_submit returned, the count would sink below zero meanwhile and
+// leave waiters without a leader until then. The price is a request that
+// io_submit then refuses: it was counted, but no completion will come for
+// it. So no leader waits in the kernel longer than blockLimit at a time.
 //
 // The poller's goroutine, finding the lead taken, sets pollPending before it
 // tries; a leader looks at it after it unlocks, so the signal is not lost.
@@ -68,7 +76,7 @@ type reaper struct {
 	// then on there is nothing to reap and no memory to read it from.
 	destroyed bool
 
-	inKernel atomic.Int64  // requests submitted and not yet reaped (never more)
+	inKernel atomic.Int64  // requests handed to io_submit and not yet reaped or refused
 	blocking atomic.Int64  // armed requests that are not polled (slot.go)
 	parked   atomic.Int32  // waiters parked until given a result or the lead
 	nudge    chan struct{} // a token asks a parked waiter to take the lead
@@ -88,6 +96,10 @@ const (
 	// be cancelled: the kernel cannot be asked to end io_getevents early,
 	// so the leader looks at its context this often.
 	leadSlice = 5 * time.Millisecond
+	// blockLimit bounds every wait in the kernel: inKernel may count a
+	// request that io_submit is about to refuse, and no completion would
+	// end the wait for it.
+	blockLimit = 100 * time.Millisecond
 )
 
 // The owners of completions, for counting the goroutines a reap wakes.
@@ -162,10 +174,11 @@ func (c *Context) nudgeOne() {
 	}
 }
 
-// submitted records that n requests have entered the kernel. If nobody
-// leads, a parked waiter is asked to; if nobody is parked either and the
-// submitter will not wait for them itself (unowned), the keeper is armed.
-func (c *Context) submitted(n int, unowned bool) {
+// submitting records that n requests are going into io_submit, after which
+// the kernel may complete them at any time. If nobody leads, a parked waiter
+// is asked to; if nobody is parked either and the submitter will not wait
+// for them itself (unowned), the keeper is armed.
+func (c *Context) submitting(n int, unowned bool) {
 	r := &c.reaper
 	r.inKernel.Add(int64(n))
 	if r.leading.Load() {
@@ -254,7 +267,7 @@ func (c *Context) reapLocked(owner int32) int {
 }
 
 // reapWait blocks in the kernel until a completion comes or timeout has
-// passed (none if negative), delivers what came, and returns how many belong
+// passed, delivers what came, and returns how many belong
 // to others than owner. The caller leads, and requests are in the kernel.
 // It waits for one completion, not more: a waiter that parks meanwhile must
 // not wait until the leader has all it needs.
@@ -263,19 +276,11 @@ func (c *Context) reapWait(owner int32, timeout time.Duration) int {
 	var n int
 	var err error
 	if c.pgetevents {
-		var ts *kernelTimespec
-		if timeout >= 0 {
-			r.timeout64 = kernelTimespec{Sec: int64(timeout / time.Second), Nsec: int64(timeout % time.Second)}
-			ts = &r.timeout64
-		}
-		n, err = ioPgetevents(c.id, 1, len(r.events), &r.events[0], ts, nil)
+		r.timeout64 = kernelTimespec{Sec: int64(timeout / time.Second), Nsec: int64(timeout % time.Second)}
+		n, err = ioPgetevents(c.id, 1, len(r.events), &r.events[0], &r.timeout64, nil)
 	} else {
-		var ts *unix.Timespec
-		if timeout >= 0 {
-			r.timeout = unix.NsecToTimespec(int64(timeout))
-			ts = &r.timeout
-		}
-		n, err = ioGetevents(c.id, 1, len(r.events), &r.events[0], ts)
+		r.timeout = unix.NsecToTimespec(int64(timeout))
+		n, err = ioGetevents(c.id, 1, len(r.events), &r.events[0], &r.timeout)
 	}
 	if err == syscall.EINTR {
 		return 0
@@ -323,12 +328,12 @@ func newCtxWait(ctx context.Context) ctxWait {
 	return w
 }
 
-// timeout returns how long the leader may wait in the kernel: without limit
-// (-1) when the context cannot be cancelled, else at most leadSlice, and no
+// timeout returns how long the leader may wait in the kernel: blockLimit
+// when the context cannot be cancelled, else at most leadSlice, and no
 // longer than until the deadline.
 func (w *ctxWait) timeout() time.Duration {
 	if w.done == nil {
-		return -1
+		return blockLimit
 	}
 	d := leadSlice
 	if w.hasDeadline {

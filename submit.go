@@ -242,15 +242,22 @@ func (f *File) closeQueue() {
 // submitBatch hands batch to the kernel. io_submit stops at the first iocb
 // it rejects, returning how many went in before it (the error itself only
 // when that count is 0), so the loop resubmits from there and fails exactly
-// the rejected iocb. What goes in is counted for the reaping (see reap.go);
-// unowned says that nobody may be waiting for it.
+// the rejected iocb. What goes in is counted for the reaping from before
+// each io_submit (see reap.go); unowned says that nobody may be waiting for
+// it.
 func (c *Context) submitBatch(batch []*iocb, unowned bool) {
 	busy := 0
 	for len(batch) > 0 {
+		c.submitting(len(batch), unowned)
 		n, err := ioSubmit(c.id, len(batch), &batch[0])
+		if err != nil || n < 0 {
+			n = 0
+		}
+		if refused := len(batch) - n; refused > 0 {
+			c.reaper.inKernel.Add(-int64(refused))
+		}
 		switch {
-		case err == nil && n > 0:
-			c.submitted(n, unowned)
+		case n > 0:
 			batch = batch[n:]
 			busy = 0
 		case err == syscall.EINTR:
