@@ -92,7 +92,8 @@ func (r *Request) finish(res int64) {
 	r.Err = r.File.resultError(info.name, r.File.offsetOf(info.cmd, r.Offset, r.Flags), res)
 }
 
-// Submit starts the requests, with as few io_submit calls as it can. It
+// Submit starts the requests, in io_submit calls of up to 8 requests each
+// (small enough that the device starts on the first ones early). It
 // waits while MaxEvents requests are in flight. Every request it accepts
 // comes back exactly once from Wait, with N and Err set; requests that the
 // kernel rejects come back that way too, with the kernel's error.

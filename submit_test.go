@@ -250,3 +250,43 @@ func TestBatchRequestQueuedBeforeSlotFreed(t *testing.T) {
 		t.Fatalf("Wait = %d, %v (request error %v); want the withdrawn request with ErrClosed", n, err, req.Err)
 	}
 }
+
+// TestBatchesAreBounded: a long queue of a File with O_DIRECT goes to the
+// kernel in io_submit calls of at most maxBatch requests, in order; one
+// without O_DIRECT, one request at a time.
+func TestBatchesAreBounded(t *testing.T) {
+	c, f := newBufferedFile(t)
+	const total = 2*maxBatch + 3
+	for _, direct := range []bool{true, false} {
+		f.direct = direct
+		limit := maxBatch
+		if !direct {
+			limit = 1
+		}
+		q := &f.queue
+		q.mu.Lock()
+		for i := range total {
+			q.queue = append(q.queue, queued{idx: int32(i % c.maxEvents)})
+		}
+		var next int
+		for len(q.queue) > 0 {
+			batch, _ := f.takeBatch()
+			if len(batch) == 0 || len(batch) > limit {
+				q.mu.Unlock()
+				t.Fatalf("direct %v: a batch of %d requests, want 1 to %d", direct, len(batch), limit)
+			}
+			for _, cb := range batch {
+				if want := &c.slots[next%c.maxEvents].cb; cb != want {
+					q.mu.Unlock()
+					t.Fatalf("direct %v: request %d out of order", direct, next)
+				}
+				next++
+			}
+		}
+		q.mu.Unlock()
+		if next != total {
+			t.Fatalf("direct %v: %d requests taken, want %d", direct, next, total)
+		}
+	}
+	f.direct = false
+}
