@@ -22,7 +22,7 @@ import (
 // The shape of TestLoad's workload.
 const (
 	loadGoroutines = 256
-	loadMaxEvents  = 16 // far fewer slots than goroutines: most callers wait for one
+	loadMaxEvents  = 48 // far fewer slots than goroutines: most callers wait for one; more than pollDepth, so calls are both polled and led
 	loadMaxBatch   = 4  // requests per Submit
 
 	// Every goroutine owns loadOwnedExtents extents; loadSharedExtents more

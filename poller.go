@@ -25,11 +25,19 @@ import (
 
 // pollDepth is how many requests must be in the kernel already for a new
 // call's request to be signalled through the eventfd instead of being
-// waited for in io_getevents. Below it a waiter blocking in the kernel, as
-// pread does, is the quickest way to a completion; above it completions
-// come faster than a thread can sleep and wake, and the scheduler does
-// better collecting them between goroutines.
-const pollDepth = 4
+// waited for in io_getevents. Below it a leader blocking in the kernel, as
+// pread does, is the quickest way to a completion: one thread wakes and
+// hands on everything that completed meanwhile, where the poller's way adds
+// a wake-up through epoll and the scheduler. Far above it that thread wakes
+// more often than it needs to, and the poller collects completions for less
+// CPU. Measured with 4 KiB direct reads from 32 and 128 goroutines on a loop
+// device and a virtio disk (2 CPUs), 32 matched the pure blocking leader at
+// depth 32 (8-12% more IOPS and 10-15% less CPU per read than 4) and the
+// poller at depth 128 on the disk (15% less CPU than never polling).
+const pollDepth = 32
+
+// atDepth reports whether a call's request prepared now is to be polled.
+func (c *Context) atDepth() bool { return c.reaper.inKernel.Load() >= pollDepth }
 
 // setupPoller creates the eventfd and registers it with the runtime poller;
 // NewContext starts pollLoop once the Context is complete.

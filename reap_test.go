@@ -49,7 +49,9 @@ func newPollPipe(t *testing.T, c *Context) *pollPipe {
 }
 
 // poll starts a goroutine that polls the pipe for input through the call
-// path (submit, then await) and sends the result when the poll completes.
+// path (prepare, submit, then await) and sends the result when the poll
+// completes. Like a read, the poll signals the poller if the Context is at
+// depth.
 func (p *pollPipe) poll(ctx context.Context) <-chan int64 {
 	res := make(chan int64, 1)
 	c := p.f.ctx
@@ -59,8 +61,8 @@ func (p *pollPipe) poll(ctx context.Context) <-chan int64 {
 			res <- -1
 			return
 		}
-		s := &c.slots[idx]
-		s.cb = iocb{Data: uint64(idx), LioOpcode: iocbCmdPoll, Fildes: uint32(p.f.fd), Buf: unix.POLLIN}
+		p.f.prepare(idx, iocbCmdPoll, nil, nil, 0, 0, c.atDepth())
+		c.slots[idx].cb.Buf = unix.POLLIN
 		p.f.submit(false, idx)
 		r := p.f.await(ctx, idx)
 		c.release(idx)
@@ -125,6 +127,34 @@ func TestLeadIsHandedOn(t *testing.T) {
 	second.ready(t)
 	if res := within(t, done2, "second poll, after the leader left"); res&unix.POLLIN == 0 {
 		t.Fatalf("second poll completed with %#x; want POLLIN", res)
+	}
+}
+
+// TestPollerReapsAtDepth: a call submitted while pollDepth requests are in
+// the kernel signals the eventfd, and once the others have completed,
+// nobody leads for it: the poller's goroutine must reap it.
+func TestPollerReapsAtDepth(t *testing.T) {
+	c := newTestContext(t, pollDepth+1)
+	shallow := make([]*pollPipe, pollDepth)
+	shallowDone := make([]<-chan int64, pollDepth)
+	for i := range shallow {
+		shallow[i] = newPollPipe(t, c)
+		shallowDone[i] = shallow[i].poll(context.Background())
+		eventually(t, c.reapState, reapState{int64(i + 1), true, int32(i)}, "a poll below pollDepth")
+	}
+	deep := newPollPipe(t, c)
+	deepDone := deep.poll(context.Background())
+	eventually(t, c.reapState, reapState{pollDepth + 1, true, pollDepth - 1}, "the poll at pollDepth")
+
+	for i, p := range shallow {
+		p.ready(t)
+		within(t, shallowDone[i], "a poll below pollDepth")
+	}
+	// Only the poll at depth is left, and its goroutine does not lead.
+	eventually(t, c.reapState, reapState{1, false, 0}, "with only the poll at depth in the kernel")
+	deep.ready(t)
+	if res := within(t, deepDone, "the poll at depth"); res&unix.POLLIN == 0 {
+		t.Fatalf("poll at depth completed with %#x; want POLLIN", res)
 	}
 }
 

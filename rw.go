@@ -175,7 +175,7 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 	}
 	// With many requests in the kernel already, this one is left to the
 	// poller (see poller.go).
-	f.prepare(idx, cmd, p, bufs, off, flags, c.reaper.inKernel.Load() >= pollDepth)
+	f.prepare(idx, cmd, p, bufs, off, flags, c.atDepth())
 	f.submit(false, idx)
 	res := f.await(ctx, idx)
 	c.release(idx)
