@@ -25,7 +25,7 @@ func (f *File) await(ctx context.Context, idx int32) int64 {
 		select {
 		case <-s.done:
 			c.leavePark()
-			return s.res
+			return c.taken(s)
 		case <-c.reaper.nudge:
 			c.leavePark()
 		case <-w.done:
@@ -47,11 +47,12 @@ type callWait struct {
 // awaitPolled waits for a request that signals the eventfd: the poller's
 // goroutine, or whoever leads, delivers its completion.
 func (w *callWait) awaitPolled() int64 {
-	s := &w.f.ctx.slots[w.idx]
+	c := w.f.ctx
+	s := &c.slots[w.idx]
 	if w.done != nil {
 		select {
 		case <-s.done:
-			return s.res
+			return c.taken(s)
 		case <-w.done:
 			if w.giveUp() {
 				return resWithdrawn
@@ -59,6 +60,13 @@ func (w *callWait) awaitPolled() int64 {
 		}
 	}
 	<-s.done
+	return c.taken(s)
+}
+
+// taken returns the result of the call in slot s, whose goroutine has just
+// received it from s.done.
+func (c *Context) taken(s *slot) int64 {
+	c.reaper.woken.Add(-1)
 	return s.res
 }
 
@@ -66,12 +74,13 @@ func (w *callWait) awaitPolled() int64 {
 // because the context is done, and returns its result; or until nothing in
 // the kernel needs a leader, when it reports false.
 func (w *callWait) lead() (int64, bool) {
-	s := &w.f.ctx.slots[w.idx]
+	c := w.f.ctx
+	s := &c.slots[w.idx]
 	var res int64
 	ready := func() bool {
 		select {
 		case <-s.done:
-			res = s.res
+			res = c.taken(s)
 			return true
 		default:
 			return false
@@ -83,7 +92,7 @@ func (w *callWait) lead() (int64, bool) {
 		return withdrawn
 	}
 	switch {
-	case w.f.ctx.lead(w.idx, &w.ctxWait, ready, stop):
+	case c.lead(w.idx, &w.ctxWait, ready, stop):
 		return res, true
 	case withdrawn:
 		return resWithdrawn, true

@@ -28,10 +28,12 @@ import (
 // The goroutines waiting for blocking requests, calls (File.await) and
 // batch Waits, take turns at leading (lead): the leader reaps what is there
 // and delivers it, a call's result to the goroutine that waits for it, a
-// batch request to the completion queue; if it woke others, it yields once
-// so that they run, and submit more, first; if what it waits for has still
-// not come, it blocks in io_getevents itself, as a pread blocks in the
-// kernel, one completion at a time. A waiter that cannot lead parks,
+// batch request to the completion queue; while goroutines it woke have not
+// taken their results yet (woken), it yields, a few times at most, so that
+// they run, and submit more, first (its thread, blocked in the kernel, would
+// keep their P from them); if what it waits for has still not come, it
+// blocks in io_getevents itself, as a pread blocks in the kernel, one
+// completion at a time. A waiter that cannot lead parks,
 // counted in parked, until it is given what it waits for or asked to take
 // the lead (a token in nudge). So at most one OS thread per Context waits in
 // the kernel, and at low depth a completion reaches its waiter with no
@@ -79,6 +81,7 @@ type reaper struct {
 	inKernel atomic.Int64  // requests handed to io_submit and not yet reaped or refused
 	blocking atomic.Int64  // armed requests that are not polled (slot.go)
 	parked   atomic.Int32  // waiters parked until given a result or the lead
+	woken    atomic.Int32  // calls given their result that their goroutines have not taken yet
 	nudge    chan struct{} // a token asks a parked waiter to take the lead
 
 	pollPending atomic.Bool   // the poller saw a signal while someone led
@@ -100,6 +103,9 @@ const (
 	// request that io_submit is about to refuse, and no completion would
 	// end the wait for it.
 	blockLimit = 100 * time.Millisecond
+	// maxYields bounds how often a leader yields to the goroutines it woke
+	// before it waits in the kernel; one yield usually lets them all run.
+	maxYields = 4
 )
 
 // The owners of completions, for counting the goroutines a reap wakes.
@@ -217,11 +223,15 @@ func (c *Context) keep() {
 // or until no request in the kernel needs a leader to wait for it or stop
 // (if not nil) reports true, and then reports false. owner says whose
 // completions are the leader's own: a slot index, ownerBatch or ownerNone.
-// When a reap wakes others, the leader yields once before it waits in the
-// kernel, so that they run (and submit more) first. Each wait in the kernel
+// Before it waits in the kernel, the leader yields, up to maxYields times,
+// while goroutines it woke have not run yet (woken): a thread blocked in a
+// system call keeps its P, and the goroutines queued on that P would wait
+// for the runtime to take it back, which may be milliseconds, or for another
+// P to steal them; with GOMAXPROCS=1 there is none. Each wait in the kernel
 // lasts at most limit.timeout(). lead steps down before it returns.
 func (c *Context) lead(owner int32, limit *ctxWait, ready, stop func() bool) bool {
-	woke := 0
+	r := &c.reaper
+	woke, yields := 0, 0
 	for {
 		woke += c.reapLocked(owner)
 		if ready() {
@@ -229,8 +239,9 @@ func (c *Context) lead(owner int32, limit *ctxWait, ready, stop func() bool) boo
 			return true
 		}
 		blocking := c.mustBlock()
-		if woke > 0 && blocking {
+		if blocking && (woke > 0 || r.woken.Load() > 0) && yields < maxYields {
 			woke = 0
+			yields++
 			runtime.Gosched()
 			continue
 		}
@@ -239,6 +250,7 @@ func (c *Context) lead(owner int32, limit *ctxWait, ready, stop func() bool) boo
 			return false
 		}
 		woke = c.reapWait(owner, limit.timeout())
+		yields = 0
 	}
 }
 
@@ -426,6 +438,7 @@ func (c *Context) complete(idx int32, res int64) (batch bool) {
 		return true
 	}
 	s.res = res
+	c.reaper.woken.Add(1)
 	s.done <- struct{}{}
 	return false
 }

@@ -248,3 +248,35 @@ func bufferedFile(t *testing.T, c *Context) *File {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+// TestWokenIsBalanced: every call's result that a leader hands on is taken
+// by its goroutine, and counted out of woken again. A count left above zero
+// would make every later leader yield before it waits in the kernel.
+func TestWokenIsBalanced(t *testing.T) {
+	c := newTestContext(t, 8)
+	f := bufferedFile(t, c)
+	errs := make(chan error, 32)
+	for g := range 32 {
+		go func() {
+			buf := make([]byte, 512)
+			for i := range 100 {
+				if _, err := f.WriteAt(buf, int64(g*100+i)*512); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 32 {
+		if err := within(t, errs, "100 writes"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := c.reaper.woken.Load(); n != 0 {
+		t.Fatalf("woken = %d after every call returned; want 0", n)
+	}
+	if s := c.reapState(); s != (reapState{}) {
+		t.Fatalf("after every call returned: %v; want nothing in the kernel, no leader, none parked", s)
+	}
+}
