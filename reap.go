@@ -65,9 +65,12 @@ import (
 //
 // Blocking requests that nobody waits for yet (batch requests before Wait)
 // are reaped by the keeper: when they are in the kernel but nobody leads or
-// parks, a timer is armed, and if it fires with the lead still free its
-// goroutine leads until nothing needs a leader or a waiter parks. That
-// bounds how long their slots, and their Files' Close, wait for Wait.
+// parks, a timer is armed, and if it fires with the lead still free and
+// nobody has reaped since it last looked, its goroutine leads until nothing
+// needs a leader or a waiter parks; if others have reaped, it looks again
+// later, twice as late each time up to keepAfterMax. That bounds how long
+// their slots, and their Files' Close, wait for Wait: to about twice
+// keepAfterMax.
 type reaper struct {
 	mu        sync.Mutex  // held by the leader
 	leading   atomic.Bool // set while mu is held
@@ -89,12 +92,19 @@ type reaper struct {
 
 	keeper      *time.Timer
 	keeperArmed atomic.Bool
+	keepDelay   atomic.Int64  // the keeper's next delay, keepAfter to keepAfterMax
+	reaps       atomic.Uint64 // reaps that delivered something: the keeper's sign of progress
+	keepSeen    atomic.Uint64 // reaps when the keeper last looked
 }
 
 const (
 	// keepAfter is how long requests may stay in the kernel with nobody
-	// reaping before the keeper takes the lead.
-	keepAfter = time.Millisecond
+	// reaping before the keeper takes the lead. While others keep reaping,
+	// the keeper is not needed, and it looks less often, up to every
+	// keepAfterMax: each look costs a timer and a goroutine, and at depth 1
+	// batch requests arm it after every Submit.
+	keepAfter    = time.Millisecond
+	keepAfterMax = 16 * time.Millisecond
 	// leadSlice bounds a leader's wait in the kernel when its context can
 	// be cancelled: the kernel cannot be asked to end io_getevents early,
 	// so the leader looks at its context this often.
@@ -121,6 +131,7 @@ func (c *Context) initReaper(maxEvents int) {
 	r.pollStopped = make(chan struct{})
 	r.keeper = time.AfterFunc(time.Hour, c.keep)
 	r.keeper.Stop()
+	r.keepDelay.Store(int64(keepAfter))
 }
 
 // tryLead takes the lead if nobody has it.
@@ -203,7 +214,7 @@ func (c *Context) submitting(n int, unowned bool) {
 func (c *Context) armKeeper() {
 	r := &c.reaper
 	if !r.keeperArmed.Swap(true) {
-		r.keeper.Reset(keepAfter)
+		r.keeper.Reset(time.Duration(r.keepDelay.Load()))
 	}
 }
 
@@ -213,9 +224,17 @@ func (c *Context) armKeeper() {
 func (c *Context) keep() {
 	r := &c.reaper
 	r.keeperArmed.Store(false)
-	if r.inKernel.Load() <= 0 || !c.tryLead() {
+	if r.inKernel.Load() <= 0 {
 		return
 	}
+	if reaps := r.reaps.Load(); r.keepSeen.Swap(reaps) != reaps || !c.tryLead() {
+		// Someone has reaped since the last look, or leads now: look
+		// again later, and less often.
+		r.keepDelay.Store(min(2*r.keepDelay.Load(), int64(keepAfterMax)))
+		c.armKeeper()
+		return
+	}
+	r.keepDelay.Store(int64(keepAfter))
 	c.lead(ownerNone, &ctxWait{}, func() bool { return r.parked.Load() > 0 }, nil)
 }
 
@@ -313,6 +332,7 @@ func (c *Context) deliver(events []ioEvent, owner int32) int {
 		return 0
 	}
 	c.reaper.inKernel.Add(-int64(len(events)))
+	c.reaper.reaps.Add(1)
 	others := 0
 	for i := range events {
 		idx := int32(events[i].Data)

@@ -280,3 +280,48 @@ func TestWokenIsBalanced(t *testing.T) {
 		t.Fatalf("after every call returned: %v; want nothing in the kernel, no leader, none parked", s)
 	}
 }
+
+// TestKeeperBacksOffWhileOthersReap: batch requests submitted while nobody
+// leads arm the keeper, but while a Wait keeps reaping them the keeper has
+// nothing to do, and it must look less and less often, not every
+// keepAfter: each look costs a timer and a goroutine.
+func TestKeeperBacksOffWhileOthersReap(t *testing.T) {
+	c := newTestContext(t, 4)
+	f := bufferedFile(t, c)
+	req := &Request{File: f, Op: OpWrite, Buf: make([]byte, 512)}
+	done := make([]*Request, 1)
+	deadline := time.Now().Add(10 * time.Second)
+	for c.reaper.keepDelay.Load() != int64(keepAfterMax) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the keeper still looks every %v after 10 s of Submit and Wait; want every %v",
+				time.Duration(c.reaper.keepDelay.Load()), keepAfterMax)
+		}
+		if _, err := c.Submit(req); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Wait(context.Background(), done, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Once nobody reaps, the keeper, however late it looks, takes over:
+	// six requests on four slots need it with no Wait running.
+	reqs := make([]*Request, 6)
+	for i := range reqs {
+		reqs[i] = &Request{File: f, Op: OpWrite, Buf: make([]byte, 512), Offset: int64(i) * 512}
+	}
+	submitted := make(chan error, 1)
+	go func() {
+		_, err := c.Submit(reqs...)
+		submitted <- err
+	}()
+	if err := within(t, submitted, "Submit of six requests on four slots, nobody waiting"); err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n < len(reqs); {
+		got, err := c.Wait(context.Background(), done, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += got
+	}
+}
