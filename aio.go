@@ -39,6 +39,7 @@ type Context struct {
 
 	reaper reaper // see reap.go
 
+	pollDepth   int64    // pollDepth, but for tests (poller.go)
 	eventfd     int32    // signalled by requests submitted at depth (poller.go)
 	eventfdFile *os.File // the same eventfd, registered with the poller
 	eventfdConn syscall.RawConn
@@ -93,6 +94,7 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 		free:      make(chan int32, maxEvents),
 		files:     make(map[*File]struct{}),
 		closing:   make(chan struct{}),
+		pollDepth: pollDepth,
 	}
 
 	if err := c.setupCompletions(!o.syscallReaping); err != nil {

@@ -22,7 +22,8 @@ import (
 // The shape of TestLoad's workload.
 const (
 	loadGoroutines = 256
-	loadMaxEvents  = 48 // far fewer slots than goroutines: most callers wait for one; more than pollDepth, so calls are both polled and led
+	loadMaxEvents  = 16 // far fewer slots than goroutines: most callers wait for one
+	loadPollDepth  = 4  // below loadMaxEvents, so calls are both polled and led
 	loadMaxBatch   = 4  // requests per Submit
 
 	// Every goroutine owns loadOwnedExtents extents; loadSharedExtents more
@@ -220,6 +221,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	aio.SetPollDepth(c, loadPollDepth)
 	var (
 		f    *aio.File
 		mem  *aio.Buf
