@@ -7,8 +7,11 @@
 //
 // A Context owns a kernel AIO context and bounds how many requests are in
 // flight. Files opened through it use O_DIRECT, so reads and writes go
-// straight between the caller's memory and the device; Buf provides memory
-// with the alignment that O_DIRECT needs.
+// straight between the caller's memory and the device when memory, offset
+// and length are aligned as the device requires; AlignedBytes and Buf
+// provide such memory. Reads that are not aligned, and writes from memory
+// that is not, go through aligned memory of the package's own, so that a
+// File is an io.ReaderAt for any buffer at any offset.
 //
 // The kernel holds the addresses of a request and of its buffers from
 // io_submit until the request completes. The package keeps both reachable

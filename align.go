@@ -54,6 +54,18 @@ func (a alignment) checkBuffer(b []byte) error {
 	return nil
 }
 
+// checkPlace reports the first misalignment of a write of n bytes at off,
+// whatever its memory: the place and size that no copy can make right.
+func (a alignment) checkPlace(n int, off int64, checkOffset bool) error {
+	if checkOffset && uint64(off)%uint64(a.offset) != 0 {
+		return &alignmentError{what: "offset", value: uint64(off), align: a.offset, write: true}
+	}
+	if uint64(n)%uint64(a.offset) != 0 {
+		return &alignmentError{what: "length", value: uint64(n), align: a.offset, write: true}
+	}
+	return nil
+}
+
 // continuable reports whether a direct transfer that moved n bytes can go on
 // from there: the kernel ends a direct read off the alignment only at the end
 // of the file. Buffered transfers can always go on.

@@ -61,13 +61,17 @@ type alignmentError struct {
 	what  string // "buffer address", "offset", "length", ...
 	value uint64
 	align uint32
+	write bool // a write's offset or length, which no copy can make right
 }
 
 func (e *alignmentError) Error() string {
-	fix := "use aio.NewBuf for aligned memory"
-	if e.what == "offset" {
+	fix := "use aio.AlignedBytes or aio.NewBuf for aligned memory"
+	switch {
+	case e.write:
+		fix = "a write cannot be copied through aligned memory there, as the bytes around it would be overwritten: write whole blocks, or open the file without O_DIRECT (os.OpenFile and Context.NewFile)"
+	case e.what == "offset":
 		fix = "choose an offset that is a multiple of it"
-	} else if e.what != "buffer address" {
+	case e.what != "buffer address":
 		fix = "round the length up to a multiple of it"
 	}
 	value := fmt.Sprint(e.value)

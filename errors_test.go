@@ -50,21 +50,32 @@ func badInputs(t *testing.T, c *aio.Context, dir string) []badInput {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { wo.Close() })
+	strict, err := c.OpenFile(f.Name(), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { strict.Close() })
+	strict.SetStrictAlignment(true)
 	d := openBound(t, c, dir, os.O_RDONLY)
 	name := f.Name()
+	submit := func(r *aio.Request) error { _, err := c.Submit(r); return err }
 	last := int64(math.MaxInt64) / int64(offAlign) * int64(offAlign)
 
 	return []badInput{
 		{"negative offset", func() error { _, err := f.ReadAt(buf[:offAlign], -512); return err }, "read", name, syscall.EINVAL, "negative offset"},
 		{"offset plus length past the largest offset", func() error { _, err := f.ReadAt(buf[:2*offAlign], last-int64(offAlign)); return err }, "read", name, syscall.EINVAL, "beyond the largest file offset"},
-		{"nil buffer", func() error { _, err := f.ReadAt(nil, 0); return err }, "read", name, syscall.EINVAL, "empty buffer"},
-		{"empty buffer", func() error { _, err := f.WriteAt(buf[:0], 0); return err }, "write", name, syscall.EINVAL, "empty buffer"},
-		{"no buffers", func() error { _, err := f.ReadvAtContext(ctx, nil, 0, 0); return err }, "readv", name, syscall.EINVAL, "empty buffer"},
-		{"only empty buffers", func() error { _, err := f.ReadvAtContext(ctx, [][]byte{nil, buf[:0]}, 0, 0); return err }, "readv", name, syscall.EINVAL, "empty buffer"},
+		{"nil buffer in a request", func() error { return submit(&aio.Request{File: f, Op: aio.OpRead}) }, "read", name, syscall.EINVAL, "empty buffer"},
+		{"empty buffer in a request", func() error { return submit(&aio.Request{File: f, Op: aio.OpWrite, Buf: buf[:0]}) }, "write", name, syscall.EINVAL, "empty buffer"},
+		{"no buffers in a request", func() error { return submit(&aio.Request{File: f, Op: aio.OpReadv}) }, "readv", name, syscall.EINVAL, "empty buffer"},
+		{"only empty buffers in a request", func() error {
+			return submit(&aio.Request{File: f, Op: aio.OpReadv, Bufs: [][]byte{nil, buf[:0]}})
+		}, "readv", name, syscall.EINVAL, "empty buffer"},
 		{"too many buffers", func() error { _, err := f.WritevAtContext(ctx, tooMany, 0, 0); return err }, "writev", name, syscall.EINVAL, "UIO_MAXIOV"},
-		{"misaligned address", func() error { _, err := f.ReadAt(buf[1:1+offAlign], 0); return err }, "read", name, syscall.EINVAL, "buffer address"},
-		{"misaligned offset", func() error { _, err := f.WriteAt(buf[:offAlign], 3); return err }, "write", name, syscall.EINVAL, "offset 3 is not a multiple of"},
-		{"misaligned length", func() error { _, err := f.ReadAt(buf[:offAlign+1], 0); return err }, "read", name, syscall.EINVAL, "length"},
+		{"misaligned address, strict", func() error { _, err := strict.ReadAt(buf[1:1+offAlign], 0); return err }, "read", name, syscall.EINVAL, "buffer address"},
+		{"misaligned write offset", func() error { _, err := f.WriteAt(buf[:offAlign], 3); return err }, "write", name, syscall.EINVAL, "offset 3 is not a multiple of"},
+		{"misaligned write offset from misaligned memory", func() error { _, err := f.WriteAt(buf[1:1+offAlign], 3); return err }, "write", name, syscall.EINVAL, "offset 3 is not a multiple of"},
+		{"misaligned write length from misaligned memory", func() error { _, err := f.WriteAt(buf[1:101], 0); return err }, "write", name, syscall.EINVAL, "without O_DIRECT"},
+		{"misaligned length, strict", func() error { _, err := strict.ReadAt(buf[:offAlign+1], 0); return err }, "read", name, syscall.EINVAL, "length"},
 		{"misaligned vector element", func() error {
 			_, err := f.ReadvAtContext(ctx, [][]byte{buf[:offAlign], buf[offAlign : offAlign+100]}, 0, 0)
 			return err
@@ -197,6 +208,7 @@ func TestAlignmentMessage(t *testing.T) {
 	dir := testDir(t)
 	c := newContext(t, 4)
 	f := openTemp(t, c, dir, 0)
+	f.SetStrictAlignment(true)
 	_, offAlign := f.Alignment()
 	_, err := f.ReadAt(newBuf(t, 2*offAlign)[:offAlign], int64(offAlign/2))
 	want := "offset " // the message names what, its value and the required multiple

@@ -3,6 +3,7 @@ package aio_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -126,4 +127,37 @@ func ExampleNewBuf() {
 	defer buf.Free()
 	fmt.Println(buf.Len())
 	// Output: 1048576
+}
+
+// A File with O_DIRECT is an io.ReaderAt for any buffer and any offset:
+// here io.SectionReader reads 5 bytes at offset 7 into memory of its own.
+func ExampleAlignedBytes() {
+	c, err := aio.NewContext(4)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	dir, err := os.MkdirTemp("", "aio-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	f, err := c.OpenFile(filepath.Join(dir, "data"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+
+	// Whole blocks from aligned memory: written as they are.
+	block := aio.AlignedBytes(4096)
+	copy(block, "hello, kernel AIO")
+	if _, err := f.WriteAt(block, 0); err != nil {
+		log.Fatal(err)
+	}
+	part, err := io.ReadAll(io.NewSectionReader(f, 7, 5))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(part))
+	// Output: kerne
 }

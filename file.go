@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -16,12 +17,13 @@ type File struct {
 	file     *os.File
 	fd       int32
 	name     string
-	direct   bool      // opened with O_DIRECT: alignment is checked
-	append   bool      // opened with O_APPEND: the kernel ignores offsets of writes
-	readable bool      // opened for reading
-	writable bool      // opened for writing
-	dir      bool      // a directory: it can be synced, not read or written
-	align    alignment // what O_DIRECT requires here
+	direct   bool        // opened with O_DIRECT: alignment is checked
+	append   bool        // opened with O_APPEND: the kernel ignores offsets of writes
+	readable bool        // opened for reading
+	writable bool        // opened for writing
+	dir      bool        // a directory: it can be synced, not read or written
+	align    alignment   // what O_DIRECT requires here
+	strict   atomic.Bool // misaligned calls fail instead of copying (bounce.go)
 
 	queue submitQueue // the File's requests on their way to io_submit
 
@@ -145,6 +147,19 @@ func (f *File) Alignment() (mem, offset int) {
 	}
 	return int(f.align.mem), int(f.align.offset)
 }
+
+// SetStrictAlignment chooses what ReadAt, WriteAt and their Context forms
+// do on a file with O_DIRECT when the memory, offset or length of a call is
+// not aligned as the file requires (see Alignment). By default (strict
+// false) the call goes through aligned memory of the package's own: a read
+// reads the covering aligned range and copies out the part asked for; a
+// write from a misaligned address is copied in first. That costs a copy and
+// requests of at most 128 KiB. With strict true, such calls fail with an
+// error that matches syscall.EINVAL and says what is misaligned, as batch
+// requests and the vectored calls always do. Either way, a write whose
+// offset or length is misaligned fails: writing the covering range would
+// overwrite the bytes around it.
+func (f *File) SetStrictAlignment(strict bool) { f.strict.Store(strict) }
 
 // Close closes the file. Its requests that have not been submitted yet fail
 // with ErrClosed; Close waits for those in flight to complete before it

@@ -29,7 +29,10 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 // flags. Like ReadAt, it returns io.EOF when, and only when, the read stops
 // short at the end of the file or device. A read longer than the kernel
 // moves at once (MAX_RW_COUNT, 0x7ffff000 bytes) continues with further
-// requests.
+// requests. On a file with O_DIRECT, a read whose memory, offset or length
+// is not aligned (see File.Alignment) reads the covering aligned range into
+// memory of the package's own and copies the part asked for into p, unless
+// the File is strict (SetStrictAlignment).
 //
 // If ctx is done before the request reaches the kernel (while it waits for
 // a free slot, or queued for io_submit), ReadAtContext returns ctx.Err() at
@@ -40,15 +43,23 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 // the kernel cancelled it. Either way, the kernel no longer writes into p
 // once it has returned.
 func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64, flags Flags) (int, error) {
+	if f.readsThrough(p, off) {
+		return f.readThrough(ctx, p, off, flags)
+	}
 	return f.transfer(ctx, "read", iocbCmdPread, p, nil, off, flags)
 }
 
 // WriteAtContext writes p at offset off with the request flags flags; with
 // FlagAppend the data goes to the end of the file and off only has to be
-// valid. Like WriteAt, it returns an error whenever it writes less than
+// valid. On a file with O_DIRECT, p is copied into aligned memory first if
+// its address is not aligned (unless the File is strict); its offset and
+// length must be aligned all the same. Like WriteAt, it returns an error whenever it writes less than
 // len(p): a write longer than the kernel moves at once continues with
 // further requests. Cancellation through ctx works as for ReadAtContext.
 func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64, flags Flags) (int, error) {
+	if f.writesThrough(p) {
+		return f.writeThrough(ctx, p, off, flags)
+	}
 	return f.transfer(ctx, "write", iocbCmdPwrite, p, nil, off, flags)
 }
 
@@ -99,6 +110,18 @@ func (f *File) transfer(ctx context.Context, op string, cmd uint16, p []byte, bu
 	total := len(p)
 	if bufs != nil {
 		total = totalLen(bufs)
+	}
+	if total == 0 {
+		// Nothing to move: as for os.File, 0 and no error, unless the
+		// call would have failed anyway.
+		if err := f.validate(cmd, p, bufs, off, flags); err != nil && err != errEmptyBuffer {
+			return 0, pathError(op, f.name, err)
+		}
+		if err := f.begin(op); err != nil {
+			return 0, err
+		}
+		f.end()
+		return 0, nil
 	}
 	done := 0
 	for {

@@ -61,6 +61,11 @@ func (f *File) validate(cmd uint16, p []byte, bufs [][]byte, off int64, flags Fl
 	// Appending writes go where the kernel puts them; only their memory
 	// and length are checked.
 	checkOffset := !(write && (flags&FlagAppend != 0 || f.append))
+	if cmd == iocbCmdPwrite {
+		if err := f.align.checkPlace(len(p), off, checkOffset); err != nil {
+			return err
+		}
+	}
 	if cmd == iocbCmdPread || cmd == iocbCmdPwrite {
 		return f.align.check(p, off, checkOffset)
 	}
