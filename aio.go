@@ -46,7 +46,8 @@ type Context struct {
 	eventfd     int32    // signalled by requests submitted at depth (poller.go)
 	eventfdFile *os.File // the same eventfd, registered with the poller
 	eventfdConn syscall.RawConn
-	batch       completionQueue
+	queue       *Queue        // the default Queue, of Context.Submit and Wait
+	drained     chan struct{} // closed once Close has every slot back (queue.go)
 
 	filesMu sync.Mutex
 	files   map[*File]struct{} // open Files, whose queues Close withdraws
@@ -108,7 +109,8 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 		c.slots[i].done = make(chan struct{}, 1)
 		c.free <- int32(i)
 	}
-	c.batch.init(maxEvents)
+	c.queue = c.NewQueue()
+	c.drained = make(chan struct{})
 	c.initReaper(maxEvents)
 	go c.pollLoop()
 	return c, nil
@@ -206,7 +208,7 @@ func (c *Context) Close() error {
 		c.eventfdFile.Close()
 		<-c.reaper.pollStopped
 		c.reaper.keeper.Stop()
-		c.batch.close()
+		close(c.drained)
 		if err := ioDestroy(c.id); err != nil {
 			c.closeErr = os.NewSyscallError("io_destroy", err)
 		}

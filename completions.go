@@ -2,22 +2,20 @@ package aio
 
 import "sync"
 
-// A completionQueue holds completed batch requests until Wait takes them. It
-// is a FIFO that grows when it must and then keeps its storage, so the
-// steady state does not allocate.
+// A completionQueue holds a Queue's completed batch requests until Wait
+// takes them. It is a FIFO that grows when it must and then keeps its
+// storage, so the steady state does not allocate.
 type completionQueue struct {
 	mu     sync.Mutex
 	items  []*Request // circular: count items from head
 	head   int
 	count  int
 	signal chan struct{} // holds a token while items may be waiting
-	closed chan struct{} // closed by Context.Close
 }
 
 func (q *completionQueue) init(n int) {
 	q.items = make([]*Request, n)
 	q.signal = make(chan struct{}, 1)
-	q.closed = make(chan struct{})
 }
 
 func (q *completionQueue) push(r *Request) {
@@ -62,5 +60,3 @@ func (q *completionQueue) notify() {
 	default:
 	}
 }
-
-func (q *completionQueue) close() { close(q.closed) }

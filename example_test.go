@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/linuxaio/aio"
 )
@@ -160,4 +161,62 @@ func ExampleAlignedBytes() {
 	}
 	fmt.Println(string(part))
 	// Output: kerne
+}
+
+// Two components share one Context, each with a Queue of its own: each
+// Wait returns only its own requests. Wait can return completed requests
+// together with an error (here the deadline): they are done, and must be
+// handled like any other.
+func ExampleQueue_Wait() {
+	c, err := aio.NewContext(16)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	dir, err := os.MkdirTemp("", "aio-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	f, err := c.OpenFile(filepath.Join(dir, "data"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+
+	logs, index := c.NewQueue(), c.NewQueue()
+	buf := aio.AlignedBytes(3 * 4096)
+	if _, err := logs.Submit(&aio.Request{File: f, Op: aio.OpWrite, Buf: buf[:4096], Tag: 1}); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := index.Submit(
+		&aio.Request{File: f, Op: aio.OpWrite, Buf: buf[4096:8192], Offset: 4096, Tag: 2},
+		&aio.Request{File: f, Op: aio.OpWrite, Buf: buf[8192:], Offset: 8192, Tag: 3},
+	); err != nil {
+		log.Fatal(err)
+	}
+
+	done := make([]*aio.Request, 8)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	// Asks for more than the Queue will ever have: Wait ends at the
+	// deadline, with the one request it has.
+	n, err := logs.Wait(ctx, done, 2)
+	for _, r := range done[:n] {
+		fmt.Println("logs:", r.Tag, r.N, r.Err)
+	}
+	fmt.Println("logs:", err)
+
+	for got := 0; got < 2; {
+		n, err := index.Wait(context.Background(), done[got:], 1)
+		if err != nil {
+			log.Fatal(err)
+		}
+		got += n
+	}
+	fmt.Println("index:", done[0].Tag+done[1].Tag)
+	// Output:
+	// logs: 1 4096 <nil>
+	// logs: context deadline exceeded
+	// index: 5
 }

@@ -81,11 +81,12 @@ type reaper struct {
 	// then on there is nothing to reap and no memory to read it from.
 	destroyed bool
 
-	inKernel atomic.Int64  // requests handed to io_submit and not yet reaped or refused
-	blocking atomic.Int64  // armed requests that are not polled (slot.go)
-	parked   atomic.Int32  // waiters parked until given a result or the lead
-	woken    atomic.Int32  // calls given their result that their goroutines have not taken yet
-	nudge    chan struct{} // a token asks a parked waiter to take the lead
+	inKernel atomic.Int64     // requests handed to io_submit and not yet reaped or refused
+	blocking atomic.Int64     // armed requests that are not polled (slot.go)
+	parked   atomic.Int32     // waiters parked until given a result or the lead
+	woken    atomic.Int32     // calls given their result that their goroutines have not taken yet
+	ownQueue *completionQueue // whose completions are a leading Wait's own; set by it
+	nudge    chan struct{}    // a token asks a parked waiter to take the lead
 
 	pollPending atomic.Bool   // the poller saw a signal while someone led
 	pollStopped chan struct{} // closed when pollLoop returns
@@ -121,7 +122,7 @@ const (
 // The owners of completions, for counting the goroutines a reap wakes.
 const (
 	ownerNone  = -1 // the keeper: every completion is someone else's
-	ownerBatch = -2 // a batch Wait: batch requests are its own
+	ownerBatch = -2 // a batch Wait: the requests of its Queue (reaper.ownQueue) are its own
 )
 
 func (c *Context) initReaper(maxEvents int) {
@@ -336,7 +337,7 @@ func (c *Context) deliver(events []ioEvent, owner int32) int {
 	others := 0
 	for i := range events {
 		idx := int32(events[i].Data)
-		if batch := c.complete(idx, events[i].Res); idx != owner && (owner != ownerBatch || !batch) {
+		if q := c.complete(idx, events[i].Res); idx != owner && (owner != ownerBatch || q != c.reaper.ownQueue) {
 			others++
 		}
 	}
@@ -439,26 +440,26 @@ func (c *Context) chooseGetevents() error {
 }
 
 // complete delivers result res of the request in slot idx: a call's waiter
-// is woken; a batch request goes to the completion queue and its slot is
-// freed. The slot is freed last: Close waits for every slot, and then for
-// Wait to have been given every request, so a request must be queued for
-// Wait before its slot comes back. It reports whether it was a batch
-// request.
-func (c *Context) complete(idx int32, res int64) (batch bool) {
+// is woken; a batch request goes to its Queue and its slot is freed. The
+// slot is freed last: Close waits for every slot, and then for Wait to have
+// been given every request, so a request must be queued for Wait before its
+// slot comes back. It returns the Queue's completions of a batch request,
+// and nil for a call.
+func (c *Context) complete(idx int32, res int64) *completionQueue {
 	s := &c.slots[idx]
 	if !c.disarm(idx) {
 		panic("aio: completion for a request that is not in flight")
 	}
 	if req := s.req; req != nil {
-		file := req.File
+		file, q := req.File, req.queue
 		req.finish(res)
-		c.batch.push(req)
+		q.push(req)
 		file.end()
 		c.release(idx)
-		return true
+		return q
 	}
 	s.res = res
 	c.reaper.woken.Add(1)
 	s.done <- struct{}{}
-	return false
+	return nil
 }

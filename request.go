@@ -1,7 +1,6 @@
 package aio
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -73,6 +72,7 @@ type Request struct {
 	Err error
 
 	inFlight atomic.Bool
+	queue    *completionQueue // where the request goes when it completes
 }
 
 var (
@@ -90,61 +90,6 @@ func (r *Request) finish(res int64) {
 	r.N = 0
 	info := opInfo[r.Op]
 	r.Err = r.File.resultError(info.name, r.File.offsetOf(info.cmd, r.Offset, r.Flags), res)
-}
-
-// Submit starts the requests, in io_submit calls of up to 8 requests each
-// (small enough that the device starts on the first ones early). It
-// waits while MaxEvents requests are in flight. Every request it accepts
-// comes back exactly once from Wait, with N and Err set; requests that the
-// kernel rejects come back that way too, with the kernel's error.
-//
-// Submit returns how many requests it accepted, in order. It stops with an
-// error at a request that is invalid (its File, Op, buffers, offset, flags or
-// alignment; the error says which) or still in flight, or when the Context
-// or a File is closed; the requests before it were accepted.
-func (c *Context) Submit(reqs ...*Request) (int, error) {
-	var pending [64]int32
-	n := 0
-	// flush submits the pending requests, each run of requests on one File
-	// in one go: each File has its own submission queue.
-	flush := func() {
-		for start := 0; start < n; {
-			f := c.slots[pending[start]].req.File
-			end := start + 1
-			for end < n && c.slots[pending[end]].req.File == f {
-				end++
-			}
-			f.submit(true, pending[start:end]...)
-			start = end
-		}
-		n = 0
-	}
-	defer flush()
-
-	for i, r := range reqs {
-		if err := c.accept(r, flush); err != nil {
-			return i, err
-		}
-		idx, ok := c.tryAcquire()
-		if !ok {
-			// Submit what is pending before waiting for a slot: the
-			// slots in flight are what will come back.
-			flush()
-			var err error
-			if idx, err = c.acquire(context.Background()); err != nil {
-				r.File.end()
-				r.inFlight.Store(false)
-				return i, pathError(opInfo[r.Op].name, r.File.name, err)
-			}
-		}
-		r.File.prepare(idx, opInfo[r.Op].cmd, r.Buf, r.Bufs, r.Offset, r.Flags, false)
-		c.slots[idx].req = r
-		pending[n] = idx
-		if n++; n == len(pending) {
-			flush()
-		}
-	}
-	return len(reqs), nil
 }
 
 // accept checks r and claims it and its File for the time it is in flight.
@@ -177,65 +122,4 @@ func (c *Context) accept(r *Request, flush func()) error {
 		return err
 	}
 	return nil
-}
-
-// Wait waits until at least min of the submitted requests have completed,
-// stores up to len(done) completed requests in done, and returns how many it
-// stored. It returns early with ctx.Err() if ctx is done, and with ErrClosed
-// once the Context is closed and no completed request is left; the count is
-// then what it stored before. A min below 1 means 1; above len(done) it means
-// len(done).
-//
-// While it waits, Wait reaps completions itself, blocking in io_getevents
-// when nothing has completed yet, unless another goroutine is reaping.
-func (c *Context) Wait(ctx context.Context, done []*Request, min int) (int, error) {
-	if len(done) == 0 {
-		return 0, errors.New("aio: Wait needs room for at least one request")
-	}
-	if min > len(done) {
-		min = len(done)
-	}
-	if min < 1 {
-		min = 1
-	}
-	w := batchWait{c: c, got: done, min: min, ctxWait: newCtxWait(ctx)}
-	for {
-		if w.n += c.batch.pop(done[w.n:]); w.n >= min {
-			return w.n, nil
-		}
-		if w.isDone() {
-			return w.n, ctx.Err()
-		}
-		if c.enterPark() {
-			c.lead(ownerBatch, &w.ctxWait, w.enough, w.isDone)
-			continue
-		}
-		select {
-		case <-c.batch.signal:
-		case <-c.reaper.nudge:
-		case <-w.done:
-		case <-c.batch.closed:
-			c.leavePark()
-			if w.n += c.batch.pop(done[w.n:]); w.n >= min {
-				return w.n, nil
-			}
-			return w.n, ErrClosed
-		}
-		c.leavePark()
-	}
-}
-
-// A batchWait is a Wait in progress.
-type batchWait struct {
-	c      *Context
-	got    []*Request // Wait's done
-	n, min int
-	ctxWait
-}
-
-// enough takes what the completion queue holds, up to what Wait has room
-// for, and reports whether Wait has min requests.
-func (w *batchWait) enough() bool {
-	w.n += w.c.batch.pop(w.got[w.n:])
-	return w.n >= w.min
 }

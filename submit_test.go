@@ -230,7 +230,7 @@ func TestBatchRequestQueuedBeforeSlotFreed(t *testing.T) {
 	}
 	waitQueued(t, f, 1)
 
-	c.batch.mu.Lock()
+	c.queue.done.mu.Lock()
 	withdrawn := make(chan struct{})
 	go func() {
 		f.closeQueue() // delivers the request with ErrClosed
@@ -238,7 +238,7 @@ func TestBatchRequestQueuedBeforeSlotFreed(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond)
 	free := len(c.free)
-	c.batch.mu.Unlock()
+	c.queue.done.mu.Unlock()
 	<-withdrawn
 	if free != c.maxEvents-1 {
 		t.Fatalf("the request's slot was freed before the request was queued for Wait")
