@@ -73,6 +73,19 @@ func TestReadAtAnyBufferAnyOffset(t *testing.T) {
 			}
 		}
 	}
+	// Every size up to two 4 KiB blocks and one byte, each at another
+	// offset: every remainder modulo the usual alignments, at both ends.
+	const most = 2*4096 + 1
+	got, want := make([]byte, most+8), make([]byte, most)
+	for size := 1; size <= most; size++ {
+		off := int64(size*4099) % (end - int64(size))
+		p := got[size%8 : size%8+size] // at every address modulo 8, too
+		n, err := f.ReadAt(p, off)
+		wn, werr := ref.ReadAt(want[:size], off)
+		if n != wn || err != werr || !bytes.Equal(p[:n], want[:wn]) {
+			t.Fatalf("ReadAt(%d bytes, %d) = %d, %v; os.File gives %d, %v (or other bytes)", size, off, n, err, wn, werr)
+		}
+	}
 	if n, err := f.ReadAt(nil, 5); n != 0 || err != nil {
 		t.Errorf("ReadAt(nil, 5) = %d, %v; want 0, nil as os.File", n, err)
 	}
