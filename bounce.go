@@ -125,4 +125,77 @@ func (f *File) writeThrough(ctx context.Context, p []byte, off int64, flags Flag
 	return done, nil
 }
 
+// readsThroughVector reports whether a vectored read of bufs at off on f
+// goes buffer by buffer: f uses O_DIRECT and is not strict, and the kernel
+// would refuse the offset or one of the nonempty buffers.
+func (f *File) readsThroughVector(bufs [][]byte, off int64) bool {
+	if !f.direct || f.strict.Load() {
+		return false
+	}
+	if f.align.check(nil, off, true) != nil {
+		return true
+	}
+	for _, b := range bufs {
+		if len(b) > 0 && f.align.checkBuffer(b) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// writesThroughVector reports whether a vectored write from bufs on f goes
+// buffer by buffer: f uses O_DIRECT and is not strict, and a nonempty
+// buffer's address is misaligned.
+func (f *File) writesThroughVector(bufs [][]byte) bool {
+	if !f.direct || f.strict.Load() {
+		return false
+	}
+	for _, b := range bufs {
+		if f.writesThrough(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// readvThrough reads into bufs in turn from off, one ReadAtContext each.
+func (f *File) readvThrough(ctx context.Context, bufs [][]byte, off int64, flags Flags) (int, error) {
+	done := 0
+	for _, b := range bufs {
+		n, err := f.ReadAtContext(ctx, b, off+int64(done), flags)
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// writevThrough writes bufs in turn from off, one WriteAtContext each,
+// after checking that every one is of an aligned length, so that a
+// misaligned one fails the call before anything is written.
+func (f *File) writevThrough(ctx context.Context, bufs [][]byte, off int64, flags Flags) (int, error) {
+	appending := flags&FlagAppend != 0 || f.append
+	if appending {
+		// One request per buffer could let another append come between.
+		return 0, pathError("writev", f.name, errAppendFromMisaligned)
+	}
+	pos := off
+	for _, b := range bufs {
+		if err := f.align.checkPlace(len(b), pos, true); err != nil {
+			return 0, pathError("writev", f.name, err)
+		}
+		pos += int64(len(b))
+	}
+	done := 0
+	for _, b := range bufs {
+		n, err := f.WriteAtContext(ctx, b, off+int64(done), flags)
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
 func roundUp(n, a int64) int64 { return (n + a - 1) / a * a }

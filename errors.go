@@ -37,14 +37,16 @@ func (e *argError) Error() string { return e.msg }
 func (e *argError) Unwrap() error { return syscall.EINVAL }
 
 var (
-	errEmptyBuffer    = &argError{"empty buffer: a read or write needs at least one byte"}
-	errNegativeOffset = &argError{"negative offset"}
-	errTooManyBuffers = &argError{fmt.Sprintf("more than %d buffers in one vectored request (the kernel's UIO_MAXIOV)", maxIovecs)}
-	errTooLong        = &argError{"the buffers of one vectored request add up to more than the largest int"}
-	errDirectory      = &argError{"it is a directory: a directory can be synced, but reads and writes need a regular file or a device"}
-	errNilFile        = &argError{"aio: NewFile needs an open *os.File, not nil"}
-	errNotReadable    = &hintError{errno: syscall.EBADF, hint: "the file is not open for reading (it was opened with O_WRONLY)"}
-	errNotWritable    = &hintError{errno: syscall.EBADF, hint: "the file is not open for writing (it was opened with O_RDONLY); open it with O_RDWR or O_WRONLY"}
+	errEmptyBuffer = &argError{"empty buffer: a read or write needs at least one byte"}
+
+	errAppendFromMisaligned = &argError{"an appending vectored write from misaligned memory would go in pieces that other appends could come between: use aio.AlignedBytes or aio.NewBuf for its buffers, or WriteAt"}
+	errNegativeOffset       = &argError{"negative offset"}
+	errTooManyBuffers       = &argError{fmt.Sprintf("more than %d buffers in one vectored request (the kernel's UIO_MAXIOV)", maxIovecs)}
+	errTooLong              = &argError{"the buffers of one vectored request add up to more than the largest int"}
+	errDirectory            = &argError{"it is a directory: a directory can be synced, but reads and writes need a regular file or a device"}
+	errNilFile              = &argError{"aio: NewFile needs an open *os.File, not nil"}
+	errNotReadable          = &hintError{errno: syscall.EBADF, hint: "the file is not open for reading (it was opened with O_WRONLY)"}
+	errNotWritable          = &hintError{errno: syscall.EBADF, hint: "the file is not open for writing (it was opened with O_RDONLY); open it with O_RDWR or O_WRONLY"}
 )
 
 func errOffsetOverflow(off int64, length int) error {

@@ -76,10 +76,14 @@ func badInputs(t *testing.T, c *aio.Context, dir string) []badInput {
 		{"misaligned write offset from misaligned memory", func() error { _, err := f.WriteAt(buf[1:1+offAlign], 3); return err }, "write", name, syscall.EINVAL, "offset 3 is not a multiple of"},
 		{"misaligned write length from misaligned memory", func() error { _, err := f.WriteAt(buf[1:101], 0); return err }, "write", name, syscall.EINVAL, "without O_DIRECT"},
 		{"misaligned length, strict", func() error { _, err := strict.ReadAt(buf[:offAlign+1], 0); return err }, "read", name, syscall.EINVAL, "length"},
-		{"misaligned vector element", func() error {
-			_, err := f.ReadvAtContext(ctx, [][]byte{buf[:offAlign], buf[offAlign : offAlign+100]}, 0, 0)
+		{"misaligned vector element, strict", func() error {
+			_, err := strict.ReadvAtContext(ctx, [][]byte{buf[:offAlign], buf[offAlign : offAlign+100]}, 0, 0)
 			return err
 		}, "readv", name, syscall.EINVAL, "length 100 is not a multiple of"},
+		{"misaligned vector element of a write", func() error {
+			_, err := f.WritevAtContext(ctx, [][]byte{buf[1 : 1+offAlign], buf[offAlign : offAlign+100]}, 0, 0)
+			return err
+		}, "writev", name, syscall.EINVAL, "length 100 is not a multiple of"},
 		{"unknown flags", func() error { _, err := f.WriteAtContext(ctx, buf[:offAlign], 0, 1<<20); return err }, "write", name, syscall.EINVAL, "unknown request flags 0x100000"},
 		{"write on a read-only file", func() error { _, err := ro.WriteAt(buf[:offAlign], 0); return err }, "write", name, syscall.EBADF, "O_RDONLY"},
 		{"read on a write-only file", func() error { _, err := wo.ReadAt(buf[:offAlign], 0); return err }, "read", name, syscall.EBADF, "O_WRONLY"},

@@ -156,7 +156,7 @@ func (f *File) Alignment() (mem, offset int) {
 // write from a misaligned address is copied in first. That costs a copy and
 // requests of at most 128 KiB. With strict true, such calls fail with an
 // error that matches syscall.EINVAL and says what is misaligned, as batch
-// requests and the vectored calls always do. Either way, a write whose
+// requests always do. Either way, a write whose
 // offset or length is misaligned fails: writing the covering range would
 // overwrite the bytes around it.
 func (f *File) SetStrictAlignment(strict bool) { f.strict.Store(strict) }

@@ -66,15 +66,25 @@ func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64, flags Fl
 // ReadvAtContext reads into the buffers bufs in turn, starting at offset
 // off, in one request (IOCB_CMD_PREADV), or more when the total is longer
 // than the kernel moves at once. It returns io.EOF when, and only when, the
-// read stops short at the end of the file or device.
+// read stops short at the end of the file or device. On a file with
+// O_DIRECT, if a buffer or the offset is not aligned, it reads buffer by
+// buffer, as ReadAtContext does (unless the File is strict).
 func (f *File) ReadvAtContext(ctx context.Context, bufs [][]byte, off int64, flags Flags) (int, error) {
+	if f.readsThroughVector(bufs, off) {
+		return f.readvThrough(ctx, bufs, off, flags)
+	}
 	return f.transfer(ctx, "readv", iocbCmdPreadv, nil, bufs, off, flags)
 }
 
 // WritevAtContext writes the buffers bufs in turn, starting at offset off,
 // in one request (IOCB_CMD_PWRITEV), or more when the total is longer than
-// the kernel moves at once.
+// the kernel moves at once. On a file with O_DIRECT, if a buffer's address
+// is not aligned, it writes buffer by buffer, as WriteAtContext does
+// (unless the File is strict); every buffer's length must be aligned.
 func (f *File) WritevAtContext(ctx context.Context, bufs [][]byte, off int64, flags Flags) (int, error) {
+	if f.writesThroughVector(bufs) {
+		return f.writevThrough(ctx, bufs, off, flags)
+	}
 	return f.transfer(ctx, "writev", iocbCmdPwritev, nil, bufs, off, flags)
 }
 

@@ -3,6 +3,7 @@ package aio_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"debug/elf"
 	"io"
 	"math/rand/v2"
@@ -273,3 +274,62 @@ func TestUnalignedReadAtAllocatesNothing(t *testing.T) {
 }
 
 func addressOf(b []byte) uint64 { return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b)))) }
+
+// TestVectoredAnyBuffer: vectored reads with buffers of any size at any
+// address and offset read what os.File reads; vectored writes from
+// misaligned memory land where asked when every length is aligned.
+func TestVectoredAnyBuffer(t *testing.T) {
+	t.Parallel()
+	dir := testDir(t)
+	c := newContext(t, 8)
+	data := pattern(make([]byte, 200_000+7), 11)
+	f, ref := directCopy(t, c, dir, "data", data)
+	ctx := context.Background()
+	mem := make([]byte, 300_000)
+	for _, tc := range []struct {
+		sizes []int
+		off   int64
+	}{
+		{[]int{3, 5000, 1}, 7},
+		{[]int{4096, 4096}, 1},
+		{[]int{0, 100, 0, 70_000}, 4096},
+		{[]int{512, 1000, 512}, 199_000}, // runs past the end
+	} {
+		bufs := make([][]byte, len(tc.sizes))
+		at, total := 1, 0
+		for i, size := range tc.sizes {
+			bufs[i] = mem[at : at+size]
+			at += size + 3
+			total += size
+		}
+		want := make([]byte, total)
+		wn, werr := ref.ReadAt(want, tc.off)
+		n, err := f.ReadvAtContext(ctx, bufs, tc.off, 0)
+		if n != wn || err != werr {
+			t.Fatalf("ReadvAtContext(%v, %d) = %d, %v; os.File.ReadAt gives %d, %v", tc.sizes, tc.off, n, err, wn, werr)
+		}
+		var got []byte
+		for _, b := range bufs {
+			got = append(got, b...)
+		}
+		requireEqual(t, got[:n], want[:n], "vectored read")
+	}
+
+	w := openTemp(t, c, dir, 0)
+	_, align := w.Alignment()
+	bufs := [][]byte{
+		pattern(make([]byte, align+1), 1)[1:],
+		pattern(make([]byte, 3*align+5), 2)[5:],
+	}
+	if n, err := w.WritevAtContext(ctx, bufs, int64(align), 0); n != 4*align || err != nil {
+		t.Fatalf("WritevAtContext from misaligned memory = %d, %v; want %d, nil", n, err, 4*align)
+	}
+	got := make([]byte, 4*align)
+	if _, err := w.ReadAt(got, int64(align)); err != nil {
+		t.Fatal(err)
+	}
+	requireEqual(t, got, append(append([]byte{}, bufs[0]...), bufs[1]...), "vectored write")
+	if _, err := w.WritevAtContext(ctx, [][]byte{bufs[0], bufs[1][:100]}, 0, 0); err == nil {
+		t.Fatal("vectored write of a misaligned length from misaligned memory: no error")
+	}
+}
