@@ -148,17 +148,17 @@ func (f *File) Alignment() (mem, offset int) {
 	return int(f.align.mem), int(f.align.offset)
 }
 
-// SetStrictAlignment chooses what ReadAt, WriteAt and their Context forms
-// do on a file with O_DIRECT when the memory, offset or length of a call is
-// not aligned as the file requires (see Alignment). By default (strict
-// false) the call goes through aligned memory of the package's own: a read
-// reads the covering aligned range and copies out the part asked for; a
-// write from a misaligned address is copied in first. That costs a copy and
-// requests of at most 128 KiB. With strict true, such calls fail with an
-// error that matches syscall.EINVAL and says what is misaligned, as batch
-// requests always do. Either way, a write whose
-// offset or length is misaligned fails: writing the covering range would
-// overwrite the bytes around it.
+// SetStrictAlignment chooses what the reads and writes of File (ReadAt,
+// WriteAt, the vectored calls and their Context forms) do on a file with
+// O_DIRECT when the memory, offset or length of a call is not aligned as the
+// file requires (see Alignment). By default (strict false) the call goes
+// through aligned memory of the package's own: a read reads the covering
+// aligned range and copies out the part asked for; a write from a
+// misaligned address is copied in first. That costs a copy and requests of
+// at most 128 KiB. With strict true, such calls fail with an error that
+// matches syscall.EINVAL and says what is misaligned, as batch requests
+// always do. Either way, a write whose offset or length is misaligned
+// fails: writing the covering range would overwrite the bytes around it.
 func (f *File) SetStrictAlignment(strict bool) { f.strict.Store(strict) }
 
 // Close closes the file. Its requests that have not been submitted yet fail
