@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,42 +45,54 @@ type config struct {
 	savePath    string // where to write the JSON report as well
 }
 
-// parseConfig reads the command line. Usage and flag errors go to stderr;
-// it returns flag.ErrHelp when help was asked for.
-func parseConfig(args []string, stderr io.Writer) (*config, error) {
-	cfg := &config{}
-	fs := flag.NewFlagSet("aiobench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: aiobench [flags]\n\n%s\nFlags:\n", usageSummary)
-		fs.PrintDefaults()
+// parseConfig reads the command line. A bad flag or value gives an error
+// of one line that names the flag; the usage is printed, to help, only when
+// asked for with -help, and then parseConfig returns flag.ErrHelp.
+func parseConfig(args []string, help io.Writer) (*config, error) {
+	cfg := &config{
+		dir:       ".",
+		pattern:   "randread",
+		readMix:   50,
+		blockSize: 4096,
+		runtime:   3 * time.Second,
+		rounds:    1,
 	}
+	fs := flag.NewFlagSet("aiobench", flag.ContinueOnError)
+	// Left to itself, the flag package would print every error followed by
+	// the whole usage; run prints the error alone instead.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	size := byteSize(0)
-	blockSize := byteSize(4096)
+	blockSize := byteSize(cfg.blockSize)
 	queueDepths := "32"
 	engines := "aio"
-	fs.StringVar(&cfg.dir, "dir", ".", "`directory` for the temporary test file, which is removed afterwards;\nits filesystem must support O_DIRECT (older kernels' tmpfs does not)")
+	fs.StringVar(&cfg.dir, "dir", cfg.dir, "`directory` for the temporary test file, which is removed afterwards;\nits filesystem must support O_DIRECT (tmpfs before Linux 6.6 does not)")
 	fs.StringVar(&cfg.file, "file", "", "`path` of a file or block device to test instead of a temporary file;\na missing file is created and filled to -size and kept.\nWrite patterns overwrite its data")
 	fs.Var(&size, "size", "`bytes` of the target to use, such as 64m or 1g\n(default 64 MiB for a new file, all of an existing file or device)")
-	fs.StringVar(&cfg.pattern, "rw", "randread", "access `pattern`: "+strings.Join(accessPatterns, ", "))
-	fs.IntVar(&cfg.readMix, "rwmix", 50, "percentage of reads for -rw randrw")
+	fs.StringVar(&cfg.pattern, "rw", cfg.pattern, "access `pattern`: "+strings.Join(accessPatterns, ", ")+";\nrandrw reports reads and writes apart as well as together")
+	fs.Var(intRange{&cfg.readMix, 0, 100}, "rwmix", "`percentage` of reads for -rw randrw")
 	fs.Var(&blockSize, "bs", "`bytes` in each I/O, a multiple of 512")
 	fs.StringVar(&queueDepths, "qd", queueDepths, "I/Os kept in flight: one `depth`, or a comma list such as 1,8,32,128 to sweep")
-	fs.DurationVar(&cfg.runtime, "runtime", 3*time.Second, "measured time of each run")
+	fs.Var(positiveDuration{&cfg.runtime}, "runtime", "measured `duration` of each run")
 	fs.StringVar(&engines, "engine", engines, "`engine`, or a comma list of them: "+strings.Join(engineNames, ", "))
-	fs.BoolVar(&cfg.compare, "compare", false, "run every engine, fio included if installed, and show ratios to fio and pread")
-	fs.IntVar(&cfg.rounds, "rounds", 1, "run each engine this many times, alternating, and report medians")
-	fs.BoolVar(&cfg.jsonOutput, "json", false, "print the report as JSON")
-	fs.StringVar(&cfg.plotPath, "plot", "", "draw IOPS and p99 latency against queue depth into this PNG `file`")
-	fs.BoolVar(&cfg.goals, "goals", false, "after the report, print the ratios between engines with their spread over rounds\nand a PASS/MISS verdict on each of the aio package's goals (see below)")
-	fs.BoolVar(&cfg.strict, "strict", false, "with -goals, exit with status 1 when a goal is missed")
+	fs.Var(switchFlag{&cfg.compare}, "compare", "run every engine, fio included if installed, and show ratios to fio and pread")
+	fs.Var(intRange{&cfg.rounds, 1, maxRounds}, "rounds", "run each engine this many `times`, alternating, and report medians")
+	fs.Var(switchFlag{&cfg.jsonOutput}, "json", "print the report as JSON")
+	fs.StringVar(&cfg.plotPath, "plot", "", "draw IOPS and p99 latency against queue depth into this `file`,\nas PNG or SVG after its extension (.png or .svg)")
+	fs.Var(switchFlag{&cfg.goals}, "goals", "after the report, print the ratios between engines with their spread over rounds\nand a PASS/MISS verdict on each of the aio package's goals (listed above)")
+	fs.Var(switchFlag{&cfg.strict}, "strict", "with -goals, exit with status 1 when a goal is missed")
 	fs.StringVar(&cfg.savePath, "save", "", "also write the report as JSON into `file`, whatever -json says")
 	fs.StringVar(&cfg.describe, "describe", "", "`text` describing the target in the report, such as \"loop over /dev/shm\"")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(help, "Usage: aiobench [flags]\n\n%s\nFlags:\n", usageSummary)
+			fs.SetOutput(help)
+			fs.PrintDefaults()
+		}
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag (see -help)", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag, such as -rw randread", fs.Arg(0))
 	}
 	cfg.size = int64(size)
 	cfg.blockSize = int(blockSize)
@@ -125,35 +136,31 @@ Goals (-goals), each checked on the median over rounds of the ratio within
 a round:
 ` + goalsHelp()
 
-// validate checks the settings that parsing alone does not.
+// validate checks the settings that parsing alone does not. Its error has
+// one line, the problems separated by semicolons.
 func (cfg *config) validate() error {
-	var problems []error
+	var problems []string
 	if !slices.Contains(accessPatterns, cfg.pattern) {
-		problems = append(problems, fmt.Errorf("-rw %q: want one of %s", cfg.pattern, strings.Join(accessPatterns, ", ")))
-	}
-	if cfg.readMix < 0 || cfg.readMix > 100 {
-		problems = append(problems, fmt.Errorf("-rwmix %d: want a percentage from 0 to 100", cfg.readMix))
+		problems = append(problems, fmt.Sprintf("-rw %q: want one of %s", cfg.pattern, strings.Join(accessPatterns, ", ")))
 	}
 	if cfg.blockSize <= 0 || cfg.blockSize%directIOAlignment != 0 || cfg.blockSize > maxBlockSize {
-		problems = append(problems, fmt.Errorf("-bs %d: O_DIRECT needs a multiple of %d bytes, at most %s",
+		problems = append(problems, fmt.Sprintf("-bs %d: O_DIRECT needs a multiple of %d bytes, at most %s",
 			cfg.blockSize, directIOAlignment, formatSize(maxBlockSize)))
 	}
 	if cfg.size != 0 && cfg.blockSize > 0 && cfg.size < int64(cfg.blockSize) {
-		problems = append(problems, fmt.Errorf("-size %d is smaller than one block (-bs %d)", cfg.size, cfg.blockSize))
-	}
-	if cfg.runtime <= 0 {
-		problems = append(problems, fmt.Errorf("-runtime %v: want a positive duration such as 3s", cfg.runtime))
-	}
-	if cfg.rounds < 1 || cfg.rounds > maxRounds {
-		problems = append(problems, fmt.Errorf("-rounds %d: want 1 to %d", cfg.rounds, maxRounds))
+		problems = append(problems, fmt.Sprintf("-size %d is smaller than one block (-bs %d): give a larger -size or a smaller -bs",
+			cfg.size, cfg.blockSize))
 	}
 	if cfg.strict && !cfg.goals {
-		problems = append(problems, errors.New("-strict judges the goals: add -goals"))
+		problems = append(problems, "-strict judges the goals: add -goals")
 	}
-	if cfg.plotPath != "" && !strings.EqualFold(filepath.Ext(cfg.plotPath), ".png") {
-		problems = append(problems, fmt.Errorf("-plot %q: the plot is drawn as PNG; name a .png file", cfg.plotPath))
+	if cfg.plotPath != "" && plotFormat(cfg.plotPath) == "" {
+		problems = append(problems, fmt.Sprintf("-plot %q: name a .png or a .svg file, whose extension sets the image format", cfg.plotPath))
 	}
-	return errors.Join(problems...)
+	if len(problems) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(problems, "; "))
 }
 
 // parseQueueDepths reads -qd: one depth or a comma list of them.

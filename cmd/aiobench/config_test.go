@@ -27,12 +27,14 @@ func TestParseConfigValid(t *testing.T) {
 	t.Parallel()
 	cfg, err := parseConfig([]string{
 		"-file", "/dev/loop0", "-size", "1g", "-rw", "randrw", "-rwmix", "70", "-bs", "8k",
-		"-qd", "128, 1,32,1", "-runtime", "5s", "-engine", "pread,aio", "-rounds", "3", "-json", "-plot", "out.PNG",
+		"-qd", "128, 1,32,1", "-runtime", "5s", "-engine", "pread,aio", "-rounds", "3", "-json", "-plot", "out.SVG",
+		"-compare=false", "-goals=true",
 	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.size != 1<<30 || cfg.blockSize != 8192 || cfg.readMix != 70 || cfg.rounds != 3 || !cfg.jsonOutput {
+	if cfg.size != 1<<30 || cfg.blockSize != 8192 || cfg.readMix != 70 || cfg.rounds != 3 || !cfg.jsonOutput ||
+		cfg.runtime != 5*time.Second || cfg.compare || !cfg.goals || cfg.plotPath != "out.SVG" {
 		t.Errorf("parsed %+v", cfg)
 	}
 	if !slices.Equal(cfg.queueDepths, []int{128, 1, 32}) {
@@ -54,32 +56,101 @@ func TestParseConfigCompareRunsEveryEngine(t *testing.T) {
 	}
 }
 
-func TestParseConfigRejects(t *testing.T) {
+// TestBadFlagValues gives each flag values it must refuse. Each must give
+// an error of one line that names the flag (or the stray argument), and
+// print nothing: no usage.
+func TestBadFlagValues(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		args []string
-		want string // in the error
+		name string // in the error
 	}{
-		{[]string{"-rw", "randomread"}, "-rw"},
-		{[]string{"-rwmix", "101"}, "-rwmix"},
-		{[]string{"-bs", "1000"}, "multiple of 512"},
+		{[]string{"-size", "1x"}, "-size"},
+		{[]string{"-size", "lots"}, "-size"},
+		{[]string{"-size", "-5"}, "-size"},
+		{[]string{"-size", "99999999t"}, "-size"},
+		{[]string{"-size", "1k", "-bs", "4k"}, "-size"},
+		{[]string{"-size"}, "-size"},
+		{[]string{"-bs", "1000"}, "-bs"},
 		{[]string{"-bs", "0"}, "-bs"},
 		{[]string{"-bs", "128m"}, "-bs"},
-		{[]string{"-size", "1k", "-bs", "4k"}, "smaller than one block"},
+		{[]string{"-bs", "4q"}, "-bs"},
 		{[]string{"-qd", "0"}, "-qd"},
 		{[]string{"-qd", "8,x"}, "-qd"},
 		{[]string{"-qd", "5000"}, "-qd"},
+		{[]string{"-qd", "1,,8"}, "-qd"},
+		{[]string{"-qd", ""}, "-qd"},
 		{[]string{"-runtime", "0s"}, "-runtime"},
+		{[]string{"-runtime", "-1s"}, "-runtime"},
+		{[]string{"-runtime", "3"}, "-runtime"},
+		{[]string{"-runtime", "soon"}, "-runtime"},
+		{[]string{"-rw", "randomread"}, "-rw"},
+		{[]string{"-rw", ""}, "-rw"},
+		{[]string{"-rwmix", "101"}, "-rwmix"},
+		{[]string{"-rwmix", "-1"}, "-rwmix"},
+		{[]string{"-rwmix", "half"}, "-rwmix"},
 		{[]string{"-engine", "io_uring"}, "-engine"},
+		{[]string{"-engine", "aio,"}, "-engine"},
 		{[]string{"-rounds", "0"}, "-rounds"},
-		{[]string{"-plot", "out.svg"}, "PNG"},
-		{[]string{"-strict"}, "-goals"},
-		{[]string{"randread"}, "unexpected argument"},
-		{[]string{"-size", "lots"}, "invalid size"},
+		{[]string{"-rounds", "1001"}, "-rounds"},
+		{[]string{"-rounds", "many"}, "-rounds"},
+		{[]string{"-plot", "out.pdf"}, "-plot"},
+		{[]string{"-plot", "out"}, "-plot"},
+		{[]string{"-strict"}, "-strict"},
+		{[]string{"-json=maybe"}, "-json"},
+		{[]string{"-compare=2"}, "-compare"},
+		{[]string{"-goals=yes please"}, "-goals"},
+		{[]string{"-strict=x", "-goals"}, "-strict"},
+		{[]string{"-nosuchflag"}, "-nosuchflag"},
+		{[]string{"randread"}, "randread"},
 	} {
-		_, err := parseConfig(tc.args, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("parseConfig(%q) = %v, want an error mentioning %q", tc.args, err, tc.want)
+		var out strings.Builder
+		_, err := parseConfig(tc.args, &out)
+		switch {
+		case err == nil:
+			t.Errorf("parseConfig(%q) succeeded, want an error naming %s", tc.args, tc.name)
+		case strings.Contains(err.Error(), "\n"):
+			t.Errorf("parseConfig(%q): the error has more than one line:\n%v", tc.args, err)
+		case !strings.Contains(err.Error(), tc.name):
+			t.Errorf("parseConfig(%q) = %v; want it to name %s", tc.args, err, tc.name)
+		}
+		if out.Len() > 0 {
+			t.Errorf("parseConfig(%q) printed %q; a bad value must print nothing", tc.args, out.String())
+		}
+	}
+}
+
+// TestBadValuesSayWhatTheyWant checks a few errors for the hint on how to
+// put the value right.
+func TestBadValuesSayWhatTheyWant(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-size", "1x"}, "such as 4096, 4k, 64m or 1g"},
+		{[]string{"-bs", "1000"}, "multiple of 512"},
+		{[]string{"-runtime", "3"}, "such as 3s"},
+		{[]string{"-rounds", "0"}, "from 1 to 1000"},
+		{[]string{"-rwmix", "101"}, "from 0 to 100"},
+		{[]string{"-plot", "out.pdf"}, ".png or a .svg"},
+		{[]string{"-strict"}, "add -goals"},
+		{[]string{"-json=maybe"}, "=true or =false"},
+	} {
+		if _, err := parseConfig(tc.args, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("parseConfig(%q) = %v, want an error saying %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestPlotFormat(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]string{
+		"sweep.png": "png", "out.PNG": "png", "dir.d/sweep.svg": "svg", "a.Svg": "svg",
+		"sweep.pdf": "", "sweep": "", "png": "", "sweep.png.txt": "",
+	} {
+		if got := plotFormat(path); got != want {
+			t.Errorf("plotFormat(%q) = %q, want %q", path, got, want)
 		}
 	}
 }

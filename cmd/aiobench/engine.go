@@ -61,7 +61,7 @@ func measureGoEngine(ctx context.Context, j job, progress progressOutput) (resul
 
 // measure runs loop and takes the measurements around it.
 func measure(ctx context.Context, j job, loop ioLoop, progress progressOutput) (result, error) {
-	m := newMeter(j.queueDepth)
+	m := newMeter(j.queueDepth, j.workload.reads(), j.workload.writes())
 	threads := startThreadSampler("/proc/self/status")
 	cpuBefore, err := processCPUTime()
 	if err != nil {
@@ -88,7 +88,10 @@ func measure(ctx context.Context, j job, loop ioLoop, progress progressOutput) (
 		return result{}, err
 	}
 
-	latency := m.latency()
+	reads, writes := m.latency(false), m.latency(true)
+	var latency latencyHistogram
+	latency.merge(reads)
+	latency.merge(writes)
 	summary := latency.summary()
 	res := result{
 		Engine:      j.engine,
@@ -104,5 +107,9 @@ func measure(ctx context.Context, j job, loop ioLoop, progress progressOutput) (
 		PeakThreads: peakThreads,
 	}
 	res.setRates()
+	if j.workload.mixed() {
+		res.Read = newDirectionResult(reads, j.workload.blockSize, res.Seconds)
+		res.Write = newDirectionResult(writes, j.workload.blockSize, res.Seconds)
+	}
 	return res, nil
 }

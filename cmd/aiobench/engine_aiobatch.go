@@ -77,7 +77,7 @@ func (b *batchLoop) run(m *meter) error {
 				m.stop.Store(true)
 				continue
 			}
-			im.record(now.Sub(b.submitted[r.Tag]))
+			im.record(now.Sub(b.submitted[r.Tag]), r.Op == aio.OpWrite)
 			if firstErr == nil && !m.stopping() {
 				b.pending = append(b.pending, b.aim(r, stream))
 			}

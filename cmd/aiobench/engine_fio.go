@@ -14,8 +14,11 @@ import (
 // do: O_DIRECT through libaio, one job keeping j.queueDepth I/Os in flight,
 // random offsets drawn with replacement, latency from submission to
 // completion. --thread makes the job a thread of the fio process, so that
-// its OS threads can be counted in /proc/PID/status. The fio-best engine
-// adds the batching settings that fioBestSettings gives for the depth.
+// its OS threads can be counted in /proc/PID/status. fio reports reads and
+// writes together; for a mixed workload it reports each direction too
+// (--unified_rw_reporting=both, which fio has had since 3.27). The fio-best
+// engine adds the batching settings that fioBestSettings gives for the
+// depth.
 func fioArguments(j job) []string {
 	args := []string{
 		"--name=aiobench",
@@ -33,11 +36,12 @@ func fioArguments(j job) []string {
 		"--thread",
 		"--lat_percentiles=1",
 		"--percentile_list=50:99:99.9",
-		"--unified_rw_reporting=mixed",
 		"--output-format=json",
 	}
-	if j.workload.pattern == "randrw" {
-		args = append(args, "--rwmixread="+strconv.Itoa(j.workload.readPercent))
+	if j.workload.mixed() {
+		args = append(args, "--unified_rw_reporting=both", "--rwmixread="+strconv.Itoa(j.workload.readPercent))
+	} else {
+		args = append(args, "--unified_rw_reporting=mixed")
 	}
 	if j.engine == "fio-best" {
 		args = append(args, fioBestSettings(j.queueDepth).arguments()...)
@@ -86,6 +90,9 @@ func runFio(ctx context.Context, j job, fioPath string, progress progressOutput)
 	}
 	res.Engine = j.engine
 	res.PeakThreads = peakThreads
+	if j.workload.mixed() {
+		res.Read, res.Write = out.Jobs[0].directions(res.Seconds)
+	}
 	return res, nil
 }
 

@@ -105,7 +105,7 @@ func (g *geteventsLoop) run(m *meter) error {
 				m.stop.Store(true)
 				continue
 			}
-			im.record(now.Sub(g.submitted[ev.data]))
+			im.record(now.Sub(g.submitted[ev.data]), cb.opcode == iocbCmdPwrite)
 			if firstErr == nil && !m.stopping() {
 				g.pending = append(g.pending, g.aim(cb, stream))
 			}

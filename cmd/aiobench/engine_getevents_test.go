@@ -165,14 +165,15 @@ func TestGeteventsRunStopsAndCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newMeter(j.queueDepth)
+	m := newMeter(j.queueDepth, w.reads(), w.writes())
 	time.AfterFunc(j.runtime, func() { m.stop.Store(true) })
 	runErr := loop.run(m)
 	if err := errors.Join(runErr, loop.close()); err != nil {
 		t.Fatal(err)
 	}
-	if m.completed() == 0 {
-		t.Error("no I/O completed")
+	reads, writes := m.latency(false).count(), m.latency(true).count()
+	if reads == 0 || writes == 0 || int64(reads+writes) != m.completed() {
+		t.Errorf("%d reads and %d writes recorded of %d I/Os completed; want both directions, adding up", reads, writes, m.completed())
 	}
 	if g := loop.(*geteventsLoop); g.inFlight != 0 || len(g.pending) != 0 {
 		t.Errorf("after run: %d in flight, %d pending; want none", g.inFlight, len(g.pending))

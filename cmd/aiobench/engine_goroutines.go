@@ -56,7 +56,7 @@ func (g *goroutineLoop) issue(buf []byte, stream *ioStream, im *issuerMeter, m *
 			m.stop.Store(true)
 			return err
 		}
-		im.record(time.Since(start))
+		im.record(time.Since(start), write)
 	}
 	return nil
 }

@@ -56,6 +56,7 @@ func TestGoEnginesRun(t *testing.T) {
 					t.Fatal(err)
 				}
 				checkResult(t, res, engine, 4)
+				checkDirections(t, res, w.mixed())
 			})
 		}
 	}
@@ -69,17 +70,20 @@ func TestFioEngineRuns(t *testing.T) {
 		t.Skip("fio is not installed (make test installs it)")
 	}
 	tgt := directIOFile(t)
-	w, err := newWorkload("randread", 4096, tgt.Size, 50)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, engine := range []string{"fio", "fio-best"} {
-		j := job{engine: engine, path: tgt.Path, workload: w, queueDepth: 8, runtime: 200 * time.Millisecond}
-		res, err := runFio(context.Background(), j, fio, progressOutput{})
+	for _, pattern := range []string{"randread", "randrw"} {
+		w, err := newWorkload(pattern, 4096, tgt.Size, 50)
 		if err != nil {
-			t.Fatalf("%s: %v", engine, err)
+			t.Fatal(err)
 		}
-		checkResult(t, res, engine, 8)
+		for _, engine := range []string{"fio", "fio-best"} {
+			j := job{engine: engine, path: tgt.Path, workload: w, queueDepth: 8, runtime: 200 * time.Millisecond}
+			res, err := runFio(context.Background(), j, fio, progressOutput{})
+			if err != nil {
+				t.Fatalf("%s %s: %v", engine, pattern, err)
+			}
+			checkResult(t, res, engine, 8)
+			checkDirections(t, res, w.mixed())
+		}
 	}
 }
 
@@ -112,7 +116,7 @@ func TestBatchLoopDoesNotAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer loop.close()
-	m := newMeter(8)
+	m := newMeter(8, w.reads(), w.writes())
 	time.AfterFunc(200*time.Millisecond, func() { m.stop.Store(true) })
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -143,5 +147,33 @@ func checkResult(t *testing.T, res result, engine string, qd int) {
 	}
 	if res.PeakThreads < 1 {
 		t.Errorf("peak threads = %d", res.PeakThreads)
+	}
+}
+
+// checkDirections checks that a result splits its I/O into reads and writes
+// that add up to the whole when the workload mixes them, and has no split
+// otherwise.
+func checkDirections(t *testing.T, res result, mixed bool) {
+	t.Helper()
+	if !mixed {
+		if res.Read != nil || res.Write != nil {
+			t.Errorf("a single-direction run reports directions: read %+v, write %+v", res.Read, res.Write)
+		}
+		return
+	}
+	if res.Read == nil || res.Write == nil {
+		t.Fatalf("a mixed run lacks a direction: read %+v, write %+v", res.Read, res.Write)
+	}
+	if res.Read.IOs+res.Write.IOs != res.IOs || res.Read.Bytes+res.Write.Bytes != res.Bytes {
+		t.Errorf("reads (%d, %d bytes) and writes (%d, %d bytes) do not add up to the run's %d I/Os, %d bytes",
+			res.Read.IOs, res.Read.Bytes, res.Write.IOs, res.Write.Bytes, res.IOs, res.Bytes)
+	}
+	if !near(res.Read.IOPS+res.Write.IOPS, res.IOPS) {
+		t.Errorf("read IOPS %v + write IOPS %v != IOPS %v", res.Read.IOPS, res.Write.IOPS, res.IOPS)
+	}
+	for name, d := range map[string]*directionResult{"read": res.Read, "write": res.Write} {
+		if d.IOs == 0 || !(0 < d.LatencyP50 && d.LatencyP50 <= d.LatencyP99 && d.LatencyP99 <= d.LatencyP999) || d.LatencyMean <= 0 {
+			t.Errorf("%s: %+v; want I/Os and ordered latency percentiles", name, d)
+		}
 	}
 }

@@ -16,8 +16,8 @@ type fioOutput struct {
 }
 
 // A fioJob is one job's statistics. With --unified_rw_reporting=mixed, fio
-// reports reads and writes together under "mixed"; otherwise under "read"
-// and "write".
+// reports reads and writes together under "mixed"; with =both, under
+// "mixed" and apart under "read" and "write"; otherwise apart only.
 type fioJob struct {
 	Name      string        `json:"jobname"`
 	Error     int           `json:"error"`
@@ -78,10 +78,7 @@ func (job *fioJob) result(qd int) (result, error) {
 	if stats.TotalIOs == 0 {
 		return result{}, fmt.Errorf("fio job %q did no I/O", job.Name)
 	}
-	latency := stats.Latency
-	if len(latency.Percentile) == 0 {
-		latency = stats.CLatency // fio without --lat_percentiles
-	}
+	latency := stats.latency()
 	seconds := job.RuntimeMS / 1000
 	res := result{
 		Engine:      "fio",
@@ -122,6 +119,41 @@ func (job *fioJob) combined() fioDirection {
 	sum.IOPS = read.IOPS + write.IOPS
 	sum.BytesPerS = read.BytesPerS + write.BytesPerS
 	return sum
+}
+
+// directions returns the statistics of the job's reads and of its writes,
+// for a job that ran for seconds; a direction that fio did not report has
+// zeros.
+func (job *fioJob) directions(seconds float64) (read, write *directionResult) {
+	return job.Read.directionResult(seconds), job.Write.directionResult(seconds)
+}
+
+// directionResult converts the statistics of one direction to aiobench's;
+// d may be nil.
+func (d *fioDirection) directionResult(seconds float64) *directionResult {
+	if d == nil {
+		return &directionResult{}
+	}
+	latency := d.latency()
+	res := &directionResult{
+		IOs:         d.TotalIOs,
+		Bytes:       d.IOBytes,
+		LatencyMean: latency.Mean / 1000,
+		LatencyP50:  latency.percentile(50) / 1000,
+		LatencyP99:  latency.percentile(99) / 1000,
+		LatencyP999: latency.percentile(99.9) / 1000,
+	}
+	res.setRates(seconds)
+	return res
+}
+
+// latency returns the latency from submission to completion, or from the
+// return of io_submit to completion if fio ran without --lat_percentiles.
+func (d *fioDirection) latency() fioLatency {
+	if len(d.Latency.Percentile) == 0 {
+		return d.CLatency
+	}
+	return d.Latency
 }
 
 // percentile returns the value fio gave for percentage p, or 0 if it gave

@@ -48,6 +48,45 @@ func TestFioMixedReport(t *testing.T) {
 	}
 }
 
+// TestFioBothReport reads what fio prints for randrw with
+// --unified_rw_reporting=both: reads and writes together, and each apart.
+func TestFioBothReport(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/fio-3.33-randrw-both-qd8.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := parseFioOutput(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &out.Jobs[0]
+	res, err := job.result(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.IOs != 36826 || res.Bytes != 150839296 || res.LatencyP99 != 387.072 {
+		t.Errorf("whole run = %d I/Os, %d bytes, p99 %v µs; want fio's mixed section: 36826, 150839296, 387.072",
+			res.IOs, res.Bytes, res.LatencyP99)
+	}
+	read, write := job.directions(res.Seconds)
+	wantRead := directionResult{IOs: 25747, Bytes: 105459712, IOPS: 25747 / 0.5, MBPerSecond: 105459712 / 0.5 / 1e6,
+		LatencyMean: 102.708180798, LatencyP50: 91.648, LatencyP99: 382.976, LatencyP999: 552.96}
+	wantWrite := directionResult{IOs: 11079, Bytes: 45379584, IOPS: 11079 / 0.5, MBPerSecond: 45379584 / 0.5 / 1e6,
+		LatencyMean: 111.563649427, LatencyP50: 99.84, LatencyP99: 403.456, LatencyP999: 593.92}
+	for _, tc := range []struct {
+		name      string
+		got, want *directionResult
+	}{{"read", read, &wantRead}, {"write", write, &wantWrite}} {
+		if tc.got == nil || tc.got.IOs != tc.want.IOs || tc.got.Bytes != tc.want.Bytes ||
+			!closeTo(tc.got.IOPS, tc.want.IOPS) || !closeTo(tc.got.MBPerSecond, tc.want.MBPerSecond) ||
+			!closeTo(tc.got.LatencyMean, tc.want.LatencyMean) || !closeTo(tc.got.LatencyP50, tc.want.LatencyP50) ||
+			!closeTo(tc.got.LatencyP99, tc.want.LatencyP99) || !closeTo(tc.got.LatencyP999, tc.want.LatencyP999) {
+			t.Errorf("%s = %+v\nwant %+v", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
 func TestFioSeparateDirections(t *testing.T) {
 	t.Parallel()
 	// What fio prints without --unified_rw_reporting, after a warning line.
@@ -105,12 +144,25 @@ func TestFioArguments(t *testing.T) {
 	for _, want := range []string{
 		"--filename=/srv/a\\:b", "--ioengine=libaio", "--direct=1", "--rw=randrw", "--rwmixread=70",
 		"--bs=8192", "--iodepth=128", "--size=1073741824", "--runtime=5000ms", "--time_based",
-		"--output-format=json", "--thread", "--lat_percentiles=1",
+		"--output-format=json", "--thread", "--lat_percentiles=1", "--unified_rw_reporting=both",
 	} {
 		if !slices.Contains(args, want) {
 			t.Errorf("fio arguments %q lack %q", args, want)
 		}
 	}
+	read, err := newWorkload("randread", 4096, 1<<30, 70)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args = fioArguments(job{engine: "fio", path: "/srv/a", workload: read, queueDepth: 1, runtime: time.Second})
+	if !slices.Contains(args, "--unified_rw_reporting=mixed") || slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--rwmixread") }) {
+		t.Errorf("fio arguments for randread %q: want reads reported as mixed, and no read mix", args)
+	}
+}
+
+// closeTo reports whether got is within a relative 1e-9 of want.
+func closeTo(got, want float64) bool {
+	return math.Abs(got-want) <= 1e-9*math.Max(1, math.Abs(want))
 }
 
 func fioResultFromFile(t *testing.T, path string, qd int) result {

@@ -2,7 +2,8 @@ module github.com/linuxaio/aio/cmd/aiobench
 
 go 1.26.0
 
-replace github.com/linuxaio/aio => ../..
+// Within the repository, the go.work at its root builds this module against
+// the aio package next to it, whatever version is required below.
 
 require (
 	github.com/linuxaio/aio v0.0.0-00010101000000-000000000000

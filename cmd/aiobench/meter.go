@@ -14,15 +14,30 @@ type meter struct {
 }
 
 // An issuerMeter belongs to one issuer of I/O: only it records; progress
-// reporting reads completed concurrently.
+// reporting reads completed concurrently. Reads and writes have histograms
+// of their own, so that a mixed workload can report each direction; a
+// direction that the workload never takes has none, which keeps the memory
+// of a deep queue of readers at one histogram per issuer.
 type issuerMeter struct {
 	completed atomic.Int64
-	latency   latencyHistogram
+	reads     *latencyHistogram
+	writes    *latencyHistogram
 	_         [64]byte // keeps the next issuer's counter off this cache line
 }
 
-func newMeter(issuers int) *meter {
-	return &meter{issuers: make([]issuerMeter, issuers)}
+// newMeter returns a meter for the given number of issuers, with room for
+// the latencies of reads if reads is set and of writes if writes is set.
+func newMeter(issuers int, reads, writes bool) *meter {
+	m := &meter{issuers: make([]issuerMeter, issuers)}
+	for i := range m.issuers {
+		if reads {
+			m.issuers[i].reads = new(latencyHistogram)
+		}
+		if writes {
+			m.issuers[i].writes = new(latencyHistogram)
+		}
+	}
+	return m
 }
 
 // issuer returns the meter of issuer i.
@@ -32,9 +47,15 @@ func (m *meter) issuer(i int) *issuerMeter { return &m.issuers[i] }
 // once it is true.
 func (m *meter) stopping() bool { return m.stop.Load() }
 
-// record counts one completed I/O that took d from submission to completion.
-func (im *issuerMeter) record(d time.Duration) {
-	im.latency.record(d)
+// record counts one completed I/O that took d from submission to completion;
+// write says whether it wrote. The meter must have been made for that
+// direction.
+func (im *issuerMeter) record(d time.Duration, write bool) {
+	if write {
+		im.writes.record(d)
+	} else {
+		im.reads.record(d)
+	}
 	im.completed.Add(1)
 }
 
@@ -48,12 +69,19 @@ func (m *meter) completed() int64 {
 	return n
 }
 
-// latency returns the merged latency histogram of all issuers. Call it only
-// after the issuers have finished.
-func (m *meter) latency() *latencyHistogram {
+// latency returns the merged latency histogram of all issuers' writes if
+// write is set, or of their reads; it is empty for a direction that the
+// meter was not made for. Call it only after the issuers have finished.
+func (m *meter) latency(write bool) *latencyHistogram {
 	var h latencyHistogram
 	for i := range m.issuers {
-		h.merge(&m.issuers[i].latency)
+		own := m.issuers[i].reads
+		if write {
+			own = m.issuers[i].writes
+		}
+		if own != nil {
+			h.merge(own)
+		}
 	}
 	return &h
 }

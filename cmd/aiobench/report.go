@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -91,20 +92,13 @@ func (rep *report) writeText(w io.Writer) error {
 	if pattern == "randrw" {
 		pattern = fmt.Sprintf("randrw (%d%% reads)", rep.ReadPercent)
 	}
-	kind := "file"
-	switch {
-	case rep.Target.Temporary:
-		kind = "temporary file"
-	case rep.Target.BlockDevice:
-		kind = "block device"
-	}
 	machine := fmt.Sprintf("Linux %s, %d CPUs, GOMAXPROCS %d, %s", rep.Kernel, rep.CPUs, rep.GOMAXPROCS, rep.GoVersion)
 	if rep.FioVersion != "" {
 		machine += ", " + rep.FioVersion
 	}
 	fmt.Fprintf(w, "date      %s\n", rep.Date)
 	fmt.Fprintf(w, "workload  %s, %s blocks, %gs per run, %s\n", pattern, formatSize(int64(rep.BlockSize)), rep.RunSeconds, rounds)
-	fmt.Fprintf(w, "target    %s (%s, %s)\n", rep.Target.Path, formatSize(rep.Target.Size), kind)
+	fmt.Fprintf(w, "target    %s (%s, %s)\n", rep.Target.Path, formatSize(rep.Target.Size), rep.Target.kind())
 	if rep.TargetDescription != "" {
 		fmt.Fprintf(w, "          %s\n", rep.TargetDescription)
 	}
@@ -114,40 +108,47 @@ func (rep *report) writeText(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 
-	var withFio, withPread bool
+	var withFio, withPread, mixed bool
 	for _, row := range rep.Summary {
 		withFio = withFio || row.VsFio != nil
 		withPread = withPread || row.VsPread != nil
+		mixed = mixed || row.Read != nil || row.Write != nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := []string{"engine", "qd", "IOPS", "MB/s", "mean µs", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/IO", "threads"}
+	header := []string{"engine", "qd"}
+	if mixed {
+		header = append(header, "rw")
+	}
+	header = append(header, "IOPS", "MB/s", "mean µs", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/IO", "threads")
 	if withFio {
 		header = append(header, "IOPS/fio", "CPU/fio")
 	}
 	if withPread {
 		header = append(header, "IOPS/pread", "CPU/pread")
 	}
-	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+	writeCells(tw, header)
 	for _, row := range rep.Summary {
-		cells := []string{
-			row.Engine,
-			fmt.Sprint(row.QueueDepth),
-			fmt.Sprintf("%.0f", row.IOPS),
-			fmt.Sprintf("%.1f", row.MBPerSecond),
-			fmt.Sprintf("%.1f", row.LatencyMean),
-			fmt.Sprintf("%.0f", row.LatencyP50),
-			fmt.Sprintf("%.0f", row.LatencyP99),
-			fmt.Sprintf("%.0f", row.LatencyP999),
-			fmt.Sprintf("%.2f", row.CPUPerIO),
-			fmt.Sprint(row.PeakThreads),
+		key := []string{row.Engine, fmt.Sprint(row.QueueDepth)}
+		if mixed {
+			// Each direction on a line of its own, then both together
+			// with the figures that belong to the whole run.
+			if row.Read != nil {
+				writeCells(tw, key, []string{"read"}, directionCells(*row.Read))
+			}
+			if row.Write != nil {
+				writeCells(tw, key, []string{"write"}, directionCells(*row.Write))
+			}
+			key = append(key, "mixed")
 		}
+		run := []string{fmt.Sprintf("%.2f", row.CPUPerIO), fmt.Sprint(row.PeakThreads)}
+		var vsFio, vsPread []string
 		if withFio {
-			cells = append(cells, ratioCells(row.VsFio)...)
+			vsFio = ratioCells(row.VsFio)
 		}
 		if withPread {
-			cells = append(cells, ratioCells(row.VsPread)...)
+			vsPread = ratioCells(row.VsPread)
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+		writeCells(tw, key, directionCells(row.overall()), run, vsFio, vsPread)
 	}
 	if err := tw.Flush(); err != nil || rep.Goals == nil {
 		return err
@@ -158,6 +159,24 @@ func (rep *report) writeText(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	return writeVerdicts(w, rep.Goals)
+}
+
+// writeCells writes one line of a table from groups of cells, in order.
+func writeCells(w io.Writer, groups ...[]string) {
+	fmt.Fprintln(w, strings.Join(slices.Concat(groups...), "\t")+"\t")
+}
+
+// directionCells formats the rates and latencies of a row or of one of its
+// directions.
+func directionCells(d directionSummary) []string {
+	return []string{
+		fmt.Sprintf("%.0f", d.IOPS),
+		fmt.Sprintf("%.1f", d.MBPerSecond),
+		fmt.Sprintf("%.1f", d.LatencyMean),
+		fmt.Sprintf("%.0f", d.LatencyP50),
+		fmt.Sprintf("%.0f", d.LatencyP99),
+		fmt.Sprintf("%.0f", d.LatencyP999),
+	}
 }
 
 // ratioCells formats the IOPS and CPU ratios, or dashes when there are none.

@@ -20,6 +20,10 @@ type result struct {
 	CPUSeconds  float64 `json:"cpu_s"`           // user plus system
 	CPUPerIO    float64 `json:"cpu_per_io_us"`   // CPUSeconds per I/O
 	PeakThreads int     `json:"peak_os_threads"` // of the process that issued the I/O
+	// Read and Write split the figures above by direction, for -rw randrw
+	// only.
+	Read  *directionResult `json:"read,omitempty"`
+	Write *directionResult `json:"write,omitempty"`
 }
 
 // microseconds converts a duration to the unit that results use.

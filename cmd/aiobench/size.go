@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,7 +19,9 @@ var sizeUnits = []struct {
 	{"b", 1},
 }
 
-// parseSize reads a byte count such as 4096, 4k, 64MiB or 1g.
+// parseSize reads a byte count such as 4096, 4k, 64MiB or 1g. Its errors
+// say what it wants rather than repeat s, since they end up after the name
+// and value of a flag.
 func parseSize(s string) (int64, error) {
 	text := strings.ToLower(strings.TrimSpace(s))
 	multiplier := int64(1)
@@ -31,10 +34,10 @@ func parseSize(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(text, 10, 64)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("invalid size %q: want a byte count such as 4096, 4k, 64m or 1g", s)
+		return 0, errors.New("want a byte count such as 4096, 4k, 64m or 1g")
 	}
 	if n > (1<<62)/multiplier {
-		return 0, fmt.Errorf("invalid size %q: too large", s)
+		return 0, errors.New("too large: want at most 4 EiB")
 	}
 	return n * multiplier, nil
 }

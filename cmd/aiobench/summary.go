@@ -18,10 +18,29 @@ type summaryRow struct {
 	LatencyP999 float64 `json:"lat_p999_us"`
 	CPUPerIO    float64 `json:"cpu_per_io_us"`
 	PeakThreads int     `json:"peak_os_threads"`
-	VsFio       *ratios `json:"vs_fio,omitempty"`
-	VsFioBest   *ratios `json:"vs_fio_best,omitempty"`
-	VsPread     *ratios `json:"vs_pread,omitempty"`
-	VsGetevents *ratios `json:"vs_getevents,omitempty"`
+	// The smallest and largest over rounds, for the whiskers of -plot.
+	IOPSRange       spread `json:"iops_range"`
+	LatencyP99Range spread `json:"lat_p99_range"`
+	// Read and Write split the medians by direction, for -rw randrw only.
+	Read        *directionSummary `json:"read,omitempty"`
+	Write       *directionSummary `json:"write,omitempty"`
+	VsFio       *ratios           `json:"vs_fio,omitempty"`
+	VsFioBest   *ratios           `json:"vs_fio_best,omitempty"`
+	VsPread     *ratios           `json:"vs_pread,omitempty"`
+	VsGetevents *ratios           `json:"vs_getevents,omitempty"`
+}
+
+// overall returns the row's figures for reads and writes together, in the
+// form of a direction's.
+func (row *summaryRow) overall() directionSummary {
+	return directionSummary{
+		IOPS:        row.IOPS,
+		MBPerSecond: row.MBPerSecond,
+		LatencyMean: row.LatencyMean,
+		LatencyP50:  row.LatencyP50,
+		LatencyP99:  row.LatencyP99,
+		LatencyP999: row.LatencyP999,
+	}
 }
 
 // versus returns the row's ratios to the baseline engine, or nil if there
@@ -119,9 +138,15 @@ func summarizeGroup(group []result) summaryRow {
 	row.LatencyP99 = medianOf(group, func(r result) float64 { return r.LatencyP99 })
 	row.LatencyP999 = medianOf(group, func(r result) float64 { return r.LatencyP999 })
 	row.CPUPerIO = medianOf(group, func(r result) float64 { return r.CPUPerIO })
-	for _, r := range group {
+	iops := make([]float64, len(group))
+	p99 := make([]float64, len(group))
+	for i, r := range group {
 		row.PeakThreads = max(row.PeakThreads, r.PeakThreads)
+		iops[i], p99[i] = r.IOPS, r.LatencyP99
 	}
+	row.IOPSRange, row.LatencyP99Range = spreadOf(iops), spreadOf(p99)
+	row.Read = summarizeDirection(group, readsOf)
+	row.Write = summarizeDirection(group, writesOf)
 	return row
 }
 

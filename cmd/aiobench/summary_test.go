@@ -66,6 +66,33 @@ func TestSummarizeTakesMediansAndRoundRatios(t *testing.T) {
 	}
 }
 
+func TestSummarizeSplitsDirectionsAndKeepsRanges(t *testing.T) {
+	t.Parallel()
+	run := func(round int, iops, p99, readIOPS, writeIOPS float64) result {
+		return result{Engine: "aio", QueueDepth: 8, Round: round, IOPS: iops, LatencyP99: p99,
+			Read:  &directionResult{IOPS: readIOPS, LatencyP99: p99 - 10},
+			Write: &directionResult{IOPS: writeIOPS, LatencyP99: p99 + 10}}
+	}
+	rows := summarize([]result{run(1, 100, 50, 70, 30), run(2, 90, 80, 60, 30), run(3, 120, 60, 80, 40)})
+	if len(rows) != 1 {
+		t.Fatalf("%d rows, want 1", len(rows))
+	}
+	row := rows[0]
+	if row.Read == nil || row.Write == nil {
+		t.Fatalf("row %+v lacks a direction", row)
+	}
+	if row.Read.IOPS != 70 || row.Write.IOPS != 30 || row.Read.LatencyP99 != 50 || row.Write.LatencyP99 != 70 {
+		t.Errorf("directions: read %+v, write %+v; want medians IOPS 70 and 30, p99 50 and 70", *row.Read, *row.Write)
+	}
+	if row.IOPSRange != (spread{90, 120}) || row.LatencyP99Range != (spread{50, 80}) {
+		t.Errorf("ranges: IOPS %+v, p99 %+v; want 90–120 and 50–80", row.IOPSRange, row.LatencyP99Range)
+	}
+	single := summarize([]result{{Engine: "aio", QueueDepth: 8, Round: 1, IOPS: 100}})
+	if single[0].Read != nil || single[0].Write != nil {
+		t.Errorf("a single-direction run got directions: %+v", single[0])
+	}
+}
+
 func TestSpreadOf(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

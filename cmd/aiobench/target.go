@@ -22,6 +22,25 @@ type target struct {
 	Size        int64  `json:"size"` // bytes used, a whole number of blocks
 	Temporary   bool   `json:"temporary"`
 	BlockDevice bool   `json:"block_device"`
+	// RAM says how the target's data lives in memory, such as "a file on
+	// tmpfs"; it is empty for a target on a device.
+	RAM string `json:"ram,omitempty"`
+}
+
+// kind describes the target in a few words for report headers: what it is
+// and, if its data lives in RAM, how.
+func (t target) kind() string {
+	kind := "file"
+	switch {
+	case t.Temporary:
+		kind = "temporary file"
+	case t.BlockDevice:
+		kind = "block device"
+	}
+	if t.RAM != "" {
+		kind += "; RAM: " + t.RAM
+	}
+	return kind
 }
 
 // errNoDirectIO marks a target whose filesystem refuses O_DIRECT.
@@ -70,6 +89,7 @@ func prepareTarget(cfg *config) (t target, remove func() error, err error) {
 	if t.Size == 0 {
 		return t, remove, fmt.Errorf("%s is smaller than one block (%d bytes)", cfg.file, cfg.blockSize)
 	}
+	t.RAM = ramBacking(t.Path, t.BlockDevice)
 	return t, remove, checkDirectIO(t.Path)
 }
 
@@ -87,6 +107,7 @@ func createTemporaryTarget(cfg *config) (target, func() error, error) {
 	}
 	t := target{Path: f.Name(), Size: sizeOrDefault(cfg.size), Temporary: true}
 	t.Size -= t.Size % int64(cfg.blockSize)
+	t.RAM = ramBacking(t.Path, false)
 	remove := func() error { return os.Remove(t.Path) }
 	err = errors.Join(f.Close(), checkDirectIO(t.Path))
 	if err == nil {
@@ -158,10 +179,9 @@ func deviceSize(path string) (int64, error) {
 func checkDirectIO(path string) error {
 	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_DIRECT|unix.O_CLOEXEC, 0)
 	if errors.Is(err, unix.EINVAL) {
-		return fmt.Errorf("%s: %w: opening it with O_DIRECT gives EINVAL\n"+
-			"(tmpfs on older kernels, and some FUSE and network filesystems, refuse O_DIRECT);\n"+
-			"put the temporary file on a disk filesystem with -dir DIR,\n"+
-			"or name a file or block device elsewhere with -file PATH", path, errNoDirectIO)
+		return fmt.Errorf("%s: %w (as tmpfs before Linux 6.6 and some FUSE and network filesystems): "+
+			"put the temporary file on a disk filesystem with -dir DIR, or name a file or block device elsewhere with -file PATH",
+			path, errNoDirectIO)
 	}
 	if err != nil {
 		return err

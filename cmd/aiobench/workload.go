@@ -50,6 +50,13 @@ func (w *workload) random() bool {
 // be opened for writing.
 func (w *workload) writes() bool { return w.readPercent < 100 }
 
+// reads reports whether any I/O of the workload reads.
+func (w *workload) reads() bool { return w.readPercent > 0 }
+
+// mixed reports whether the pattern mixes reads and writes, so that reports
+// show each direction as well as both together, as fio does.
+func (w *workload) mixed() bool { return w.pattern == "randrw" }
+
 // newStream returns the sequence of I/Os of one issuer. Streams with
 // different seeds draw different random offsets.
 func (w *workload) newStream(seed uint64) *ioStream {
