@@ -19,10 +19,16 @@ func AlignedBytes(size int) []byte {
 	if size <= 0 {
 		return nil
 	}
-	b := make([]byte, size+pageSize-1)
+	return alignedBytes(size, pageSize)
+}
+
+// alignedBytes returns size bytes of garbage-collected memory at an address
+// that is a multiple of align.
+func alignedBytes(size, align int) []byte {
+	b := make([]byte, size+align-1)
 	skip := 0
-	if rem := int(addressOf(b) % uint64(pageSize)); rem != 0 {
-		skip = pageSize - rem
+	if rem := int(addressOf(b) % uint64(align)); rem != 0 {
+		skip = align - rem
 	}
 	return b[skip : skip+size : skip+size]
 }

@@ -92,7 +92,7 @@ func (w *callWait) lead() (int64, bool) {
 		return withdrawn
 	}
 	switch {
-	case c.lead(w.idx, &w.ctxWait, ready, stop):
+	case c.lead(callOwner(w.idx), &w.ctxWait, ready, stop):
 		return res, true
 	case withdrawn:
 		return resWithdrawn, true

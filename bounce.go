@@ -34,12 +34,7 @@ func (f *File) bounce() (buf []byte, pooled *[]byte) {
 		return *pooled, pooled
 	}
 	size := max(int(a.offset), bounceSize/int(a.offset)*int(a.offset))
-	raw := make([]byte, size+int(a.mem)-1)
-	skip := 0
-	if rem := int(addressOf(raw) % uint64(a.mem)); rem != 0 {
-		skip = int(a.mem) - rem
-	}
-	return raw[skip : skip+size], nil
+	return alignedBytes(size, int(a.mem)), nil
 }
 
 // unbounce gives a buffer from bounce back to the pool.
@@ -99,18 +94,16 @@ func (f *File) readThrough(ctx context.Context, p []byte, off int64, flags Flags
 // otherwise). A positional write goes in pieces of the buffer's size; an
 // appending one in one piece, so that nothing else is appended in between.
 func (f *File) writeThrough(ctx context.Context, p []byte, off int64, flags Flags) (int, error) {
-	appending := flags&FlagAppend != 0 || f.append
-	// What validate would say of p's size and f's modes, before anything
-	// is written: the pieces are validated one by one.
-	if err := f.validate(iocbCmdPwrite, nil, nil, off, flags); err != nil && err != errEmptyBuffer {
-		return 0, pathError("write", f.name, err)
-	}
-	if err := f.align.checkPlace(len(p), off, !appending); err != nil {
-		return 0, pathError("write", f.name, err)
+	// Whatever validate finds wrong but the address, which the copy makes
+	// right, must fail the call before any piece is written.
+	if err := f.validate(iocbCmdPwrite, p, nil, off, flags); err != nil {
+		if ae, ok := err.(*alignmentError); !ok || ae.what != "buffer address" {
+			return 0, pathError("write", f.name, err)
+		}
 	}
 	buf, pooled := f.bounce()
 	defer unbounce(pooled)
-	if appending && len(p) > len(buf) {
+	if appending := flags&FlagAppend != 0 || f.append; appending && len(p) > len(buf) {
 		buf = AlignedBytes(len(p))
 	}
 	done := 0

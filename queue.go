@@ -143,8 +143,7 @@ func (q *Queue) Wait(ctx context.Context, done []*Request, min int) (int, error)
 			return w.n, ctx.Err()
 		}
 		if c.enterPark() {
-			c.reaper.ownQueue = &q.done
-			c.lead(ownerBatch, &w.ctxWait, w.enough, w.isDone)
+			c.lead(queueOwner(&q.done), &w.ctxWait, w.enough, w.isDone)
 			continue
 		}
 		select {

@@ -81,12 +81,11 @@ type reaper struct {
 	// then on there is nothing to reap and no memory to read it from.
 	destroyed bool
 
-	inKernel atomic.Int64     // requests handed to io_submit and not yet reaped or refused
-	blocking atomic.Int64     // armed requests that are not polled (slot.go)
-	parked   atomic.Int32     // waiters parked until given a result or the lead
-	woken    atomic.Int32     // calls given their result that their goroutines have not taken yet
-	ownQueue *completionQueue // whose completions are a leading Wait's own; set by it
-	nudge    chan struct{}    // a token asks a parked waiter to take the lead
+	inKernel atomic.Int64  // requests handed to io_submit and not yet reaped or refused
+	blocking atomic.Int64  // armed requests that are not polled (slot.go)
+	parked   atomic.Int32  // waiters parked until given a result or the lead
+	woken    atomic.Int32  // calls given their result that their goroutines have not taken yet
+	nudge    chan struct{} // a token asks a parked waiter to take the lead
 
 	pollPending atomic.Bool   // the poller saw a signal while someone led
 	pollStopped chan struct{} // closed when pollLoop returns
@@ -119,11 +118,21 @@ const (
 	maxYields = 4
 )
 
-// The owners of completions, for counting the goroutines a reap wakes.
-const (
-	ownerNone  = -1 // the keeper: every completion is someone else's
-	ownerBatch = -2 // a batch Wait: the requests of its Queue (reaper.ownQueue) are its own
-)
+// An owner says whose completions a leader waits for, so that a reap can
+// count the goroutines it wakes: a call's (its slot) or a batch Wait's (its
+// Queue's requests). The keeper and the poller own none.
+type owner struct {
+	slot  int32            // a call's slot, or -1
+	queue *completionQueue // a Wait's Queue, or nil
+}
+
+var ownerNone = owner{slot: -1}
+
+func callOwner(idx int32) owner           { return owner{slot: idx} }
+func queueOwner(q *completionQueue) owner { return owner{slot: -1, queue: q} }
+func (o owner) owns(idx int32, q *completionQueue) bool {
+	return idx == o.slot || q != nil && q == o.queue
+}
 
 func (c *Context) initReaper(maxEvents int) {
 	r := &c.reaper
@@ -242,14 +251,14 @@ func (c *Context) keep() {
 // lead reaps as the leader until ready reports true, and then reports true;
 // or until no request in the kernel needs a leader to wait for it or stop
 // (if not nil) reports true, and then reports false. owner says whose
-// completions are the leader's own: a slot index, ownerBatch or ownerNone.
+// completions are the leader's own.
 // Before it waits in the kernel, the leader yields, up to maxYields times,
 // while goroutines it woke have not run yet (woken): a thread blocked in a
 // system call keeps its P, and the goroutines queued on that P would wait
 // for the runtime to take it back, which may be milliseconds, or for another
 // P to steal them; with GOMAXPROCS=1 there is none. Each wait in the kernel
 // lasts at most limit.timeout(). lead steps down before it returns.
-func (c *Context) lead(owner int32, limit *ctxWait, ready, stop func() bool) bool {
+func (c *Context) lead(owner owner, limit *ctxWait, ready, stop func() bool) bool {
 	r := &c.reaper
 	woke, yields := 0, 0
 	for {
@@ -275,10 +284,9 @@ func (c *Context) lead(owner int32, limit *ctxWait, ready, stop func() bool) boo
 }
 
 // reapLocked delivers every completion available now, without blocking,
-// and returns how many belong to others than owner (a slot index, or
-// ownerNone or ownerBatch): the goroutines it may have woken. The caller
-// leads.
-func (c *Context) reapLocked(owner int32) int {
+// and returns how many belong to others than owner: the goroutines it may
+// have woken. The caller leads.
+func (c *Context) reapLocked(owner owner) int {
 	r := &c.reaper
 	if r.destroyed {
 		return 0
@@ -303,7 +311,7 @@ func (c *Context) reapLocked(owner int32) int {
 // to others than owner. The caller leads, and requests are in the kernel.
 // It waits for one completion, not more: a waiter that parks meanwhile must
 // not wait until the leader has all it needs.
-func (c *Context) reapWait(owner int32, timeout time.Duration) int {
+func (c *Context) reapWait(owner owner, timeout time.Duration) int {
 	r := &c.reaper
 	var n int
 	var err error
@@ -328,7 +336,7 @@ func (c *Context) reapWait(owner int32, timeout time.Duration) int {
 
 // deliver completes the requests of events and returns how many belong to
 // others than owner.
-func (c *Context) deliver(events []ioEvent, owner int32) int {
+func (c *Context) deliver(events []ioEvent, owner owner) int {
 	if len(events) == 0 {
 		return 0
 	}
@@ -337,7 +345,7 @@ func (c *Context) deliver(events []ioEvent, owner int32) int {
 	others := 0
 	for i := range events {
 		idx := int32(events[i].Data)
-		if q := c.complete(idx, events[i].Res); idx != owner && (owner != ownerBatch || q != c.reaper.ownQueue) {
+		if q := c.complete(idx, events[i].Res); !owner.owns(idx, q) {
 			others++
 		}
 	}
