@@ -97,8 +97,8 @@ func TestTextReportLatencyColumns(t *testing.T) {
 	t.Parallel()
 	rep := &report{Pattern: "randread", BlockSize: 4096, RunSeconds: 1, Rounds: 3,
 		TargetDescription: "loop over /dev/shm (RAM: no device latency)",
-		Summary: []summaryRow{{Engine: "aio", QueueDepth: 32, Rounds: 3, IOPS: 1000, LatencyMean: 123.4,
-			LatencyP50: 111, LatencyP99: 456, LatencyP999: 789}}}
+		Summary: []summaryRow{{Engine: "aio", QueueDepth: 32, Rounds: 3, figures: figures{IOPS: 1000, LatencyMean: 123.4,
+			LatencyP50: 111, LatencyP99: 456, LatencyP999: 789}}}}
 	var out bytes.Buffer
 	if err := rep.writeText(&out); err != nil {
 		t.Fatal(err)
@@ -134,10 +134,10 @@ func TestTextReportLatencyColumns(t *testing.T) {
 func TestMixedTextReport(t *testing.T) {
 	t.Parallel()
 	rep := &report{Pattern: "randrw", ReadPercent: 70, BlockSize: 4096, RunSeconds: 1, Rounds: 1,
-		Summary: []summaryRow{{Engine: "aio", QueueDepth: 8, Rounds: 1, IOPS: 1000, MBPerSecond: 4.1,
-			LatencyMean: 80, LatencyP50: 75, LatencyP99: 200, LatencyP999: 300, CPUPerIO: 9.5, PeakThreads: 6,
-			Read:  &directionSummary{IOPS: 700, MBPerSecond: 2.9, LatencyMean: 70, LatencyP50: 65, LatencyP99: 150, LatencyP999: 250},
-			Write: &directionSummary{IOPS: 300, MBPerSecond: 1.2, LatencyMean: 105, LatencyP50: 99, LatencyP99: 400, LatencyP999: 500},
+		Summary: []summaryRow{{Engine: "aio", QueueDepth: 8, Rounds: 1, figures: figures{IOPS: 1000, MBPerSecond: 4.1,
+			LatencyMean: 80, LatencyP50: 75, LatencyP99: 200, LatencyP999: 300}, CPUPerIO: 9.5, PeakThreads: 6,
+			Read:  &figures{IOPS: 700, MBPerSecond: 2.9, LatencyMean: 70, LatencyP50: 65, LatencyP99: 150, LatencyP999: 250},
+			Write: &figures{IOPS: 300, MBPerSecond: 1.2, LatencyMean: 105, LatencyP50: 99, LatencyP99: 400, LatencyP999: 500},
 		}}}
 	var out bytes.Buffer
 	if err := rep.writeText(&out); err != nil {

@@ -78,7 +78,7 @@ func (job *fioJob) result(qd int) (result, error) {
 	if stats.TotalIOs == 0 {
 		return result{}, fmt.Errorf("fio job %q did no I/O", job.Name)
 	}
-	latency := stats.latency()
+	latency := stats.latency().figures()
 	seconds := job.RuntimeMS / 1000
 	res := result{
 		Engine:      "fio",
@@ -86,10 +86,10 @@ func (job *fioJob) result(qd int) (result, error) {
 		IOs:         stats.TotalIOs,
 		Bytes:       stats.IOBytes,
 		Seconds:     seconds,
-		LatencyMean: latency.Mean / 1000,
-		LatencyP50:  latency.percentile(50) / 1000,
-		LatencyP99:  latency.percentile(99) / 1000,
-		LatencyP999: latency.percentile(99.9) / 1000,
+		LatencyMean: latency.LatencyMean,
+		LatencyP50:  latency.LatencyP50,
+		LatencyP99:  latency.LatencyP99,
+		LatencyP999: latency.LatencyP999,
 		CPUSeconds:  (job.UserCPU + job.SystemCPU) / 100 * seconds,
 	}
 	res.setRates()
@@ -134,15 +134,7 @@ func (d *fioDirection) directionResult(seconds float64) *directionResult {
 	if d == nil {
 		return &directionResult{}
 	}
-	latency := d.latency()
-	res := &directionResult{
-		IOs:         d.TotalIOs,
-		Bytes:       d.IOBytes,
-		LatencyMean: latency.Mean / 1000,
-		LatencyP50:  latency.percentile(50) / 1000,
-		LatencyP99:  latency.percentile(99) / 1000,
-		LatencyP999: latency.percentile(99.9) / 1000,
-	}
+	res := &directionResult{IOs: d.TotalIOs, Bytes: d.IOBytes, figures: d.latency().figures()}
 	res.setRates(seconds)
 	return res
 }
@@ -158,6 +150,17 @@ func (d *fioDirection) latency() fioLatency {
 
 // percentile returns the value fio gave for percentage p, or 0 if it gave
 // none.
+// figures returns the mean and percentiles of l, which fio gives in
+// nanoseconds, in microseconds; the rates are left at zero.
+func (l fioLatency) figures() figures {
+	return figures{
+		LatencyMean: l.Mean / 1000,
+		LatencyP50:  l.percentile(50) / 1000,
+		LatencyP99:  l.percentile(99) / 1000,
+		LatencyP999: l.percentile(99.9) / 1000,
+	}
+}
+
 func (l fioLatency) percentile(p float64) float64 {
 	for key, value := range l.Percentile {
 		if k, err := strconv.ParseFloat(key, 64); err == nil && math.Abs(k-p) < 1e-6 {

@@ -70,10 +70,10 @@ func TestFioBothReport(t *testing.T) {
 			res.IOs, res.Bytes, res.LatencyP99)
 	}
 	read, write := job.directions(res.Seconds)
-	wantRead := directionResult{IOs: 25747, Bytes: 105459712, IOPS: 25747 / 0.5, MBPerSecond: 105459712 / 0.5 / 1e6,
-		LatencyMean: 102.708180798, LatencyP50: 91.648, LatencyP99: 382.976, LatencyP999: 552.96}
-	wantWrite := directionResult{IOs: 11079, Bytes: 45379584, IOPS: 11079 / 0.5, MBPerSecond: 45379584 / 0.5 / 1e6,
-		LatencyMean: 111.563649427, LatencyP50: 99.84, LatencyP99: 403.456, LatencyP999: 593.92}
+	wantRead := directionResult{IOs: 25747, Bytes: 105459712, figures: figures{IOPS: 25747 / 0.5, MBPerSecond: 105459712 / 0.5 / 1e6,
+		LatencyMean: 102.708180798, LatencyP50: 91.648, LatencyP99: 382.976, LatencyP999: 552.96}}
+	wantWrite := directionResult{IOs: 11079, Bytes: 45379584, figures: figures{IOPS: 11079 / 0.5, MBPerSecond: 45379584 / 0.5 / 1e6,
+		LatencyMean: 111.563649427, LatencyP50: 99.84, LatencyP99: 403.456, LatencyP999: 593.92}}
 	for _, tc := range []struct {
 		name      string
 		got, want *directionResult

@@ -19,8 +19,8 @@ func sweepReport(rounds int) *report {
 			iops := float64(100_000 * (j + 1))
 			p99 := []float64{20, 400, 3000}[j] * float64(i+1)
 			rep.Summary = append(rep.Summary, summaryRow{Engine: engine, QueueDepth: qd, Rounds: rounds,
-				IOPS: iops, IOPSRange: spread{iops * 0.9, iops * 1.1},
-				LatencyP99: p99, LatencyP99Range: spread{p99 * 0.8, p99 * 1.5}})
+				figures: figures{IOPS: iops, LatencyP99: p99}, IOPSRange: spread{iops * 0.9, iops * 1.1},
+				LatencyP99Range: spread{p99 * 0.8, p99 * 1.5}})
 		}
 	}
 	return rep

@@ -148,7 +148,7 @@ func (rep *report) writeText(w io.Writer) error {
 		if withPread {
 			vsPread = ratioCells(row.VsPread)
 		}
-		writeCells(tw, key, directionCells(row.overall()), run, vsFio, vsPread)
+		writeCells(tw, key, directionCells(row.figures), run, vsFio, vsPread)
 	}
 	if err := tw.Flush(); err != nil || rep.Goals == nil {
 		return err
@@ -168,7 +168,7 @@ func writeCells(w io.Writer, groups ...[]string) {
 
 // directionCells formats the rates and latencies of a row or of one of its
 // directions.
-func directionCells(d directionSummary) []string {
+func directionCells(d figures) []string {
 	return []string{
 		fmt.Sprintf("%.0f", d.IOPS),
 		fmt.Sprintf("%.1f", d.MBPerSecond),

@@ -26,6 +26,12 @@ type result struct {
 	Write *directionResult `json:"write,omitempty"`
 }
 
+// overall returns the run's figures for reads and writes together.
+func (r result) overall() figures {
+	return figures{IOPS: r.IOPS, MBPerSecond: r.MBPerSecond, LatencyMean: r.LatencyMean,
+		LatencyP50: r.LatencyP50, LatencyP99: r.LatencyP99, LatencyP999: r.LatencyP999}
+}
+
 // microseconds converts a duration to the unit that results use.
 func microseconds(d time.Duration) float64 {
 	return float64(d) / float64(time.Microsecond)

@@ -10,37 +10,19 @@ type summaryRow struct {
 	Engine      string  `json:"engine"`
 	QueueDepth  int     `json:"queue_depth"`
 	Rounds      int     `json:"rounds"`
-	IOPS        float64 `json:"iops"`
-	MBPerSecond float64 `json:"mb_per_s"`
-	LatencyMean float64 `json:"lat_mean_us"`
-	LatencyP50  float64 `json:"lat_p50_us"`
-	LatencyP99  float64 `json:"lat_p99_us"`
-	LatencyP999 float64 `json:"lat_p999_us"`
+	figures             // the medians of the whole runs, reads and writes together
 	CPUPerIO    float64 `json:"cpu_per_io_us"`
 	PeakThreads int     `json:"peak_os_threads"`
 	// The smallest and largest over rounds, for the whiskers of -plot.
 	IOPSRange       spread `json:"iops_range"`
 	LatencyP99Range spread `json:"lat_p99_range"`
 	// Read and Write split the medians by direction, for -rw randrw only.
-	Read        *directionSummary `json:"read,omitempty"`
-	Write       *directionSummary `json:"write,omitempty"`
-	VsFio       *ratios           `json:"vs_fio,omitempty"`
-	VsFioBest   *ratios           `json:"vs_fio_best,omitempty"`
-	VsPread     *ratios           `json:"vs_pread,omitempty"`
-	VsGetevents *ratios           `json:"vs_getevents,omitempty"`
-}
-
-// overall returns the row's figures for reads and writes together, in the
-// form of a direction's.
-func (row *summaryRow) overall() directionSummary {
-	return directionSummary{
-		IOPS:        row.IOPS,
-		MBPerSecond: row.MBPerSecond,
-		LatencyMean: row.LatencyMean,
-		LatencyP50:  row.LatencyP50,
-		LatencyP99:  row.LatencyP99,
-		LatencyP999: row.LatencyP999,
-	}
+	Read        *figures `json:"read,omitempty"`
+	Write       *figures `json:"write,omitempty"`
+	VsFio       *ratios  `json:"vs_fio,omitempty"`
+	VsFioBest   *ratios  `json:"vs_fio_best,omitempty"`
+	VsPread     *ratios  `json:"vs_pread,omitempty"`
+	VsGetevents *ratios  `json:"vs_getevents,omitempty"`
 }
 
 // versus returns the row's ratios to the baseline engine, or nil if there
@@ -131,12 +113,7 @@ func summarize(runs []result) []summaryRow {
 // summarizeGroup sums up the rounds of one engine at one queue depth.
 func summarizeGroup(group []result) summaryRow {
 	row := summaryRow{Engine: group[0].Engine, QueueDepth: group[0].QueueDepth, Rounds: len(group)}
-	row.IOPS = medianOf(group, func(r result) float64 { return r.IOPS })
-	row.MBPerSecond = medianOf(group, func(r result) float64 { return r.MBPerSecond })
-	row.LatencyMean = medianOf(group, func(r result) float64 { return r.LatencyMean })
-	row.LatencyP50 = medianOf(group, func(r result) float64 { return r.LatencyP50 })
-	row.LatencyP99 = medianOf(group, func(r result) float64 { return r.LatencyP99 })
-	row.LatencyP999 = medianOf(group, func(r result) float64 { return r.LatencyP999 })
+	row.figures = medianFigures(group, result.overall)
 	row.CPUPerIO = medianOf(group, func(r result) float64 { return r.CPUPerIO })
 	iops := make([]float64, len(group))
 	p99 := make([]float64, len(group))

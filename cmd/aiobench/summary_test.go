@@ -70,8 +70,8 @@ func TestSummarizeSplitsDirectionsAndKeepsRanges(t *testing.T) {
 	t.Parallel()
 	run := func(round int, iops, p99, readIOPS, writeIOPS float64) result {
 		return result{Engine: "aio", QueueDepth: 8, Round: round, IOPS: iops, LatencyP99: p99,
-			Read:  &directionResult{IOPS: readIOPS, LatencyP99: p99 - 10},
-			Write: &directionResult{IOPS: writeIOPS, LatencyP99: p99 + 10}}
+			Read:  &directionResult{figures: figures{IOPS: readIOPS, LatencyP99: p99 - 10}},
+			Write: &directionResult{figures: figures{IOPS: writeIOPS, LatencyP99: p99 + 10}}}
 	}
 	rows := summarize([]result{run(1, 100, 50, 70, 30), run(2, 90, 80, 60, 30), run(3, 120, 60, 80, 40)})
 	if len(rows) != 1 {
