@@ -39,6 +39,8 @@ gen-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The generator also fetches the UAPI headers of Debian unstable into
+# gen/.headers/ unless they are cached there (gen/headers.go).
 gen: gen-deps
 	$(GO) run ./gen
 

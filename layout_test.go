@@ -3,6 +3,8 @@ package aio
 import (
 	"testing"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestLayout checks the generated structures against the kernel ABI, which is
@@ -56,7 +58,8 @@ func TestLayout(t *testing.T) {
 		}
 	}
 
-	// The commands and flags are the kernel's values.
+	// The commands and flags are the kernel's values, and golang.org/x/sys/unix's
+	// where it has them (it has no IOPRIO_* values).
 	consts := []struct {
 		name      string
 		got, want int
@@ -69,6 +72,12 @@ func TestLayout(t *testing.T) {
 		{"RWF_HIPRI", int(FlagHighPriority), 1}, {"RWF_DSYNC", int(FlagDSync), 2},
 		{"RWF_SYNC", int(FlagSync), 4}, {"RWF_NOWAIT", int(FlagNoWait), 8},
 		{"RWF_APPEND", int(FlagAppend), 0x10},
+		{"RWF_NOAPPEND", rwfNoappend, unix.RWF_NOAPPEND}, {"RWF_ATOMIC", rwfAtomic, unix.RWF_ATOMIC},
+		{"RWF_DONTCACHE", rwfDontcache, unix.RWF_DONTCACHE},
+		{"STATX_WRITE_ATOMIC", statxWriteAtomic, unix.STATX_WRITE_ATOMIC},
+		{"IOPRIO_CLASS_SHIFT", ioprioClassShift, 13}, {"IOPRIO_CLASS_RT", ioprioClassRT, 1},
+		{"IOPRIO_CLASS_BE", ioprioClassBE, 2}, {"IOPRIO_CLASS_IDLE", ioprioClassIdle, 3},
+		{"IOPRIO_NR_LEVELS", ioprioNrLevels, 8},
 	}
 	for _, c := range consts {
 		if c.got != c.want {

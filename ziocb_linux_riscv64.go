@@ -80,6 +80,18 @@ const (
 	rwfNowait = 0x8
 	rwfAppend = 0x10
 
+	rwfNoappend  = 0x20
+	rwfAtomic    = 0x40
+	rwfDontcache = 0x80
+
+	statxWriteAtomic = 0x10000
+
+	ioprioClassShift = 0xd
+	ioprioClassRT    = 0x1
+	ioprioClassBE    = 0x2
+	ioprioClassIdle  = 0x3
+	ioprioNrLevels   = 0x8
+
 	sizeofIocb    = 0x40
 	sizeofIoEvent = 0x20
 )

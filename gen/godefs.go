@@ -14,21 +14,23 @@ import (
 	"strings"
 )
 
-// godefs runs cgo -godefs over input with the target's C compiler and returns
-// the Go declarations it produced: fields renamed to Go style and every struct
-// given a leading structs.HostLayout marker.
-func godefs(t target, input string) (string, error) {
+// godefs runs cgo -godefs over input with the target's C compiler and the
+// UAPI headers in inc, and returns the Go declarations it produced: fields
+// renamed to Go style and every struct given a leading structs.HostLayout
+// marker.
+func godefs(t target, inc, input string) (string, error) {
 	objdir, err := os.MkdirTemp("", "aio-gen-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(objdir)
 
-	cc := t.triple + "-gcc"
-	if _, err := exec.LookPath(cc); err != nil {
-		return "", fmt.Errorf("%s not found: install the Debian packages %s (go run ./gen -packages lists all)", cc, strings.Join(t.packages, " "))
+	cc, err := compiler(t)
+	if err != nil {
+		return "", err
 	}
-	cmd := exec.Command("go", "tool", "cgo", "-godefs", "-objdir", objdir, input)
+	args := append([]string{"tool", "cgo", "-godefs", "-objdir", objdir, "--"}, includeFlags(inc)...)
+	cmd := exec.Command("go", append(args, input)...)
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+t.goArch, "CC="+cc, "CGO_ENABLED=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -37,6 +39,15 @@ func godefs(t target, input string) (string, error) {
 		return "", fmt.Errorf("cgo -godefs %s: %v\n%s", input, err, stderr.Bytes())
 	}
 	return rewriteDecls(out)
+}
+
+// compiler returns the name of t's C compiler, or how to install it.
+func compiler(t target) (string, error) {
+	cc := t.triple + "-gcc"
+	if _, err := exec.LookPath(cc); err != nil {
+		return "", fmt.Errorf("%s not found: install the Debian packages %s (go run ./gen -packages lists all)", cc, strings.Join(t.packages, " "))
+	}
+	return cc, nil
 }
 
 // rewriteDecls parses cgo's output and returns its declarations, without the

@@ -6,11 +6,21 @@
 // target's C compiler (go tool cgo -godefs); the stubs come from the //sys
 // prototypes in the package's syscall_linux.go.
 //
+// The UAPI headers are not the machine's (bookworm's are Linux 6.1) but Debian
+// unstable's linux-libc-dev and linux-libc-dev-<arch>-cross, which gen
+// downloads with apt-get, in an apt directory of its own, and unpacks into
+// gen/.headers (ignored by git). They must be Linux 6.14 or later, the
+// release of the newest constant in gen/defs, and take precedence over the
+// toolchains' own (-isystem). A cached tree that meets that floor is used
+// without downloading; remove gen/.headers to fetch the current ones. The
+// generated files depend only on the values, not on which release provided
+// them. gen/headers.go has the mirror, suite and floor.
+//
 // Usage, from the repository root:
 //
 //	go run ./gen                 # every target
 //	go run ./gen -arch arm64     # one target
-//	go run ./gen -packages       # the Debian packages the targets need
+//	go run ./gen -packages       # the Debian packages to install: compilers, C libraries
 package main
 
 import (
@@ -24,7 +34,7 @@ import (
 func main() {
 	arch := flag.String("arch", "", "generate only for this GOARCH (default: every target)")
 	dir := flag.String("dir", ".", "directory of package aio")
-	listPackages := flag.Bool("packages", false, "print the Debian packages that generation needs and exit")
+	listPackages := flag.Bool("packages", false, "print the Debian packages that generation needs installed and exit")
 	flag.Parse()
 
 	if *listPackages {
@@ -49,22 +59,29 @@ func main() {
 	if err != nil {
 		fatalf("%v", err)
 	}
+	headers, err := uapiHeaders(*dir)
+	if err != nil {
+		fatalf("%v", err)
+	}
 	for _, t := range selected {
-		if err := generate(t, *dir, protos); err != nil {
+		if err := generate(t, *dir, includeDir(headers, t), protos); err != nil {
 			fatalf("%s: %v", t.goArch, err)
 		}
 	}
 }
 
-func generate(t target, dir string, protos []prototype) error {
-	layouts, err := godefs(t, filepath.Join(dir, "gen", "defs", "iocb.go"))
+func generate(t target, dir, inc string, protos []prototype) error {
+	if err := checkIncludeOrder(t, inc); err != nil {
+		return err
+	}
+	layouts, err := godefs(t, inc, filepath.Join(dir, "gen", "defs", "iocb.go"))
 	if err != nil {
 		return err
 	}
 	if err := checkLayout(t, layouts); err != nil {
 		return err
 	}
-	numbers, err := godefs(t, filepath.Join(dir, "gen", "defs", "sysnum.go"))
+	numbers, err := godefs(t, inc, filepath.Join(dir, "gen", "defs", "sysnum.go"))
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,8 @@ type target struct {
 	triple     string   // GNU triple of its C compiler: <triple>-gcc
 	bigEndian  bool     // byte order, checked against the compiler's layout
 	wordSize   int      // bits in a C long, checked likewise
-	packages   []string // Debian packages that provide the compiler and headers
+	packages   []string // Debian packages, installed on the machine, that provide the compiler and C library
+	headers    string   // Debian package of headerSuite with its UAPI headers in /usr/<triple>/include
 }
 
 var targets = []target{
@@ -18,6 +19,7 @@ var targets = []target{
 		triple:     "x86_64-linux-gnu",
 		wordSize:   64,
 		packages:   []string{"gcc", "linux-libc-dev"},
+		headers:    "linux-libc-dev-amd64-cross",
 	},
 	{
 		goArch:     "arm64",
@@ -25,6 +27,7 @@ var targets = []target{
 		triple:     "aarch64-linux-gnu",
 		wordSize:   64,
 		packages:   []string{"gcc-aarch64-linux-gnu", "linux-libc-dev-arm64-cross", "libc6-dev-arm64-cross"},
+		headers:    "linux-libc-dev-arm64-cross",
 	},
 	{
 		goArch:     "386",
@@ -32,6 +35,7 @@ var targets = []target{
 		triple:     "i686-linux-gnu",
 		wordSize:   32,
 		packages:   []string{"gcc-i686-linux-gnu", "linux-libc-dev-i386-cross", "libc6-dev-i386-cross"},
+		headers:    "linux-libc-dev-i386-cross",
 	},
 	{
 		goArch:     "arm",
@@ -39,6 +43,7 @@ var targets = []target{
 		triple:     "arm-linux-gnueabihf",
 		wordSize:   32,
 		packages:   []string{"gcc-arm-linux-gnueabihf", "linux-libc-dev-armhf-cross", "libc6-dev-armhf-cross"},
+		headers:    "linux-libc-dev-armhf-cross",
 	},
 	{
 		goArch:     "ppc64le",
@@ -46,6 +51,7 @@ var targets = []target{
 		triple:     "powerpc64le-linux-gnu",
 		wordSize:   64,
 		packages:   []string{"gcc-powerpc64le-linux-gnu", "linux-libc-dev-ppc64el-cross", "libc6-dev-ppc64el-cross"},
+		headers:    "linux-libc-dev-ppc64el-cross",
 	},
 	{
 		goArch:     "riscv64",
@@ -53,6 +59,7 @@ var targets = []target{
 		triple:     "riscv64-linux-gnu",
 		wordSize:   64,
 		packages:   []string{"gcc-riscv64-linux-gnu", "linux-libc-dev-riscv64-cross", "libc6-dev-riscv64-cross"},
+		headers:    "linux-libc-dev-riscv64-cross",
 	},
 	{
 		goArch:     "s390x",
@@ -61,6 +68,7 @@ var targets = []target{
 		bigEndian:  true,
 		wordSize:   64,
 		packages:   []string{"gcc-s390x-linux-gnu", "linux-libc-dev-s390x-cross", "libc6-dev-s390x-cross"},
+		headers:    "linux-libc-dev-s390x-cross",
 	},
 }
 

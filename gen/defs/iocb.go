@@ -9,6 +9,8 @@ package aio
 #include <stddef.h>
 #include <linux/aio_abi.h>
 #include <linux/fs.h>
+#include <linux/ioprio.h>
+#include <linux/stat.h>
 #include <linux/time_types.h>
 
 // The completion ring header that io_setup maps at the context address. It is
@@ -66,6 +68,18 @@ const (
 	rwfSync   = C.RWF_SYNC
 	rwfNowait = C.RWF_NOWAIT
 	rwfAppend = C.RWF_APPEND
+
+	rwfNoappend  = C.RWF_NOAPPEND  // Linux 6.9
+	rwfAtomic    = C.RWF_ATOMIC    // Linux 6.11
+	rwfDontcache = C.RWF_DONTCACHE // Linux 6.14
+
+	statxWriteAtomic = C.STATX_WRITE_ATOMIC // Linux 6.11
+
+	ioprioClassShift = C.IOPRIO_CLASS_SHIFT
+	ioprioClassRT    = C.IOPRIO_CLASS_RT
+	ioprioClassBE    = C.IOPRIO_CLASS_BE
+	ioprioClassIdle  = C.IOPRIO_CLASS_IDLE
+	ioprioNrLevels   = C.IOPRIO_NR_LEVELS
 
 	sizeofIocb    = C.sizeof_struct_iocb
 	sizeofIoEvent = C.sizeof_struct_io_event
