@@ -40,7 +40,10 @@ type Context struct {
 	slots []slot     // kernel-visible request state, one per request in flight
 	free  chan int32 // indexes of free slots
 
-	reaper reaper // see reap.go
+	reaper reaper  // see reap.go
+	polls  pollSet // the polls in flight, which Close cancels (poll.go)
+	// pollFile submits the polls of descriptors that are not Files.
+	pollFile *File
 
 	pollDepth   int64    // pollDepth, but for tests (poller.go)
 	eventfd     int32    // signalled by requests submitted at depth (poller.go)
@@ -110,6 +113,8 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 		c.free <- int32(i)
 	}
 	c.queue = c.NewQueue()
+	c.pollFile = &File{ctx: c, fd: -1, name: "poll", direct: true}
+	c.files[c.pollFile] = struct{}{}
 	c.drained = make(chan struct{})
 	c.initReaper(maxEvents)
 	go c.pollLoop()
@@ -199,9 +204,12 @@ func (c *Context) Close() error {
 			f.closeQueue()
 		}
 		c.filesMu.Unlock()
+		// Polls may never complete by themselves.
+		stop := c.cancelPollsUntil(nil)
 		for range c.maxEvents {
 			<-c.free // every slot back: nothing is in flight
 		}
+		stop()
 		c.reaper.mu.Lock()
 		c.reaper.destroyed = true
 		c.reaper.mu.Unlock()

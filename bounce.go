@@ -103,7 +103,8 @@ func (f *File) writeThrough(ctx context.Context, p []byte, off int64, flags Flag
 	}
 	buf, pooled := f.bounce()
 	defer unbounce(pooled)
-	if appending := flags&FlagAppend != 0 || f.append; appending && len(p) > len(buf) {
+	// An atomic write, too, must stay whole.
+	if whole := f.appends(flags) || flags&FlagAtomic != 0; whole && len(p) > len(buf) {
 		buf = AlignedBytes(len(p))
 	}
 	done := 0
@@ -168,10 +169,12 @@ func (f *File) readvThrough(ctx context.Context, bufs [][]byte, off int64, flags
 // after checking that every one is of an aligned length, so that a
 // misaligned one fails the call before anything is written.
 func (f *File) writevThrough(ctx context.Context, bufs [][]byte, off int64, flags Flags) (int, error) {
-	appending := flags&FlagAppend != 0 || f.append
-	if appending {
+	switch {
+	case f.appends(flags):
 		// One request per buffer could let another append come between.
 		return 0, pathError("writev", f.name, errAppendFromMisaligned)
+	case flags&FlagAtomic != 0:
+		return 0, pathError("writev", f.name, errAtomicFromMisaligned)
 	}
 	pos := off
 	for _, b := range bufs {

@@ -40,6 +40,7 @@ var (
 	errEmptyBuffer = &argError{"empty buffer: a read or write needs at least one byte"}
 
 	errAppendFromMisaligned = &argError{"an appending vectored write from misaligned memory would go in pieces that other appends could come between: use aio.AlignedBytes or aio.NewBuf for its buffers, or WriteAt"}
+	errAtomicFromMisaligned = &argError{"an atomic vectored write from misaligned memory would go in pieces, each atomic only on its own: use aio.AlignedBytes or aio.NewBuf for its buffers, or WriteAt"}
 	errNegativeOffset       = &argError{"negative offset"}
 	errTooManyBuffers       = &argError{fmt.Sprintf("more than %d buffers in one vectored request (the kernel's UIO_MAXIOV)", maxIovecs)}
 	errTooLong              = &argError{"the buffers of one vectored request add up to more than the largest int"}
@@ -98,14 +99,20 @@ func (e *offsetError) Error() string {
 
 func (e *offsetError) Unwrap() error { return e.err }
 
-// resultError is the error of a request on f that completed with result
-// res < 0: an *os.PathError naming the file, and the offset unless off is
-// negative (syncs and appending writes, where the kernel chose the place).
-func (f *File) resultError(op string, off int64, res int64) error {
+// resultError is the error of a request on f (command cmd at offset off,
+// with flags and priority prio) that completed with result res < 0: an
+// *os.PathError naming the file, and the offset where the caller chose it
+// (not for syncs, polls and appending writes).
+func (f *File) resultError(op string, cmd uint16, off int64, res int64, flags Flags, prio Priority) error {
 	if res == resClosed {
 		return pathError(op, f.name, ErrClosed)
 	}
-	err := errnoErr(syscall.Errno(-res))
+	off = f.offsetOf(cmd, off, flags)
+	errno := syscall.Errno(-res)
+	err := errnoErr(errno)
+	if hint := explain(cmd, errno, flags, prio); hint != "" {
+		err = &hintError{errno: errno, hint: hint, unsupported: errno == syscall.EOPNOTSUPP}
+	}
 	if off >= 0 {
 		err = &offsetError{off: off, err: err}
 	}
@@ -119,11 +126,46 @@ func (f *File) offsetOf(cmd uint16, off int64, flags Flags) int64 {
 	case iocbCmdPread, iocbCmdPreadv:
 		return off
 	case iocbCmdPwrite, iocbCmdPwritev:
-		if flags&FlagAppend == 0 && !f.append {
+		if !f.appends(flags) {
 			return off
 		}
 	}
 	return -1
+}
+
+// explain returns the likely cause of the kernel's errno for a request
+// (command cmd, with flags and priority prio), where the errno alone would leave the caller
+// guessing, or "".
+func explain(cmd uint16, errno syscall.Errno, flags Flags, prio Priority) string {
+	if hint := priorityHint(errno, prio); hint != "" {
+		return hint
+	}
+	if cmd == iocbCmdPoll && errno == syscall.EINVAL {
+		return "this kind of file cannot be polled through AIO (it has more than one wait queue, or IOCB_CMD_POLL needs Linux 4.19 or later)"
+	}
+	switch errno {
+	case syscall.EOPNOTSUPP:
+		if hint := missingFlags(flags); hint != "" {
+			return hint
+		}
+		switch {
+		case flags&FlagNoWait != 0:
+			return "this file does not support RWF_NOWAIT: network and FUSE filesystems (NFS, 9p, CephFS) lack it, and some filesystems lack it for buffered writes; submit without FlagNoWait"
+		case flags&FlagDontCache != 0:
+			return "this file's filesystem does not support RWF_DONTCACHE (ext4, xfs and btrfs do since Linux 6.14 or 6.15; DAX files never do)"
+		case flags&FlagAtomic != 0:
+			return "the kernel refused the atomic write (RWF_ATOMIC) for this file"
+		}
+	case syscall.EAGAIN:
+		if flags&FlagNoWait != 0 {
+			return "the request would have had to wait (RWF_NOWAIT); submit it again without FlagNoWait"
+		}
+	case syscall.EPERM:
+		if flags&FlagNoAppend != 0 {
+			return "the file is append-only (chattr +a), so it cannot be written elsewhere than at its end (RWF_NOAPPEND)"
+		}
+	}
+	return ""
 }
 
 func pathError(op, path string, err error) error {

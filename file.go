@@ -13,17 +13,20 @@ import (
 // A File is an open file or block device whose reads, writes and syncs go
 // through a Context's kernel AIO. It is safe for concurrent use.
 type File struct {
-	ctx      *Context
-	file     *os.File
-	fd       int32
-	name     string
-	direct   bool        // opened with O_DIRECT: alignment is checked
-	append   bool        // opened with O_APPEND: the kernel ignores offsets of writes
-	readable bool        // opened for reading
-	writable bool        // opened for writing
-	dir      bool        // a directory: it can be synced, not read or written
-	align    alignment   // what O_DIRECT requires here
-	strict   atomic.Bool // misaligned calls fail instead of copying (bounce.go)
+	ctx       *Context
+	file      *os.File
+	fd        int32
+	name      string
+	direct    bool          // opened with O_DIRECT: alignment is checked
+	append    bool          // opened with O_APPEND: the kernel ignores offsets of writes
+	readable  bool          // opened for reading
+	writable  bool          // opened for writing
+	dir       bool          // a directory: it can be synced, not read or written
+	readyKind string        // the kind of file, if it is always ready for polls
+	align     alignment     // what O_DIRECT requires here
+	strict    atomic.Bool   // misaligned calls fail instead of copying (bounce.go)
+	atomic    atomicUnits   // what FlagAtomic writes may be (rwflags.go)
+	priority  atomic.Uint32 // the Priority of requests that name none
 
 	queue submitQueue // the File's requests on their way to io_submit
 
@@ -112,7 +115,9 @@ func (c *Context) bind(f *os.File, name string) (*File, error) {
 			return
 		}
 		file.dir = st.Mode&unix.S_IFMT == unix.S_IFDIR
+		file.readyKind = alwaysReady(st.Mode)
 		file.align = defaultAlignment
+		file.atomic = atomicWriteUnits(int(fd))
 		if file.direct {
 			file.align = directIOAlignment(int(fd))
 		}
@@ -168,7 +173,9 @@ func (f *File) SetStrictAlignment(strict bool) { f.strict.Store(strict) }
 // with ErrClosed, and so does a second Close.
 func (f *File) Close() error {
 	f.closeQueue()
+	stop := f.ctx.cancelPollsUntil(f)
 	f.mu.Lock()
+	stop()
 	defer f.mu.Unlock()
 	if f.closed {
 		return pathError("close", f.name, ErrClosed)

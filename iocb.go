@@ -39,9 +39,33 @@ const (
 	// FlagAppend is RWF_APPEND (Linux 4.16+): the write goes to the end of
 	// the file, whatever offset is given, like O_APPEND for one request.
 	FlagAppend Flags = rwfAppend
+
+	// FlagNoAppend is RWF_NOAPPEND (Linux 6.9+): on a file opened with
+	// O_APPEND, the write goes to the offset given, like pwrite on a file
+	// without O_APPEND. The kernel refuses it (EPERM) for an append-only
+	// file (chattr +a). It cannot be combined with FlagAppend.
+	FlagNoAppend Flags = rwfNoappend
+
+	// FlagAtomic is RWF_ATOMIC (Linux 6.11+): the write is untorn, all of
+	// it or none of it reaching the storage, even on a power failure. It
+	// needs a File with O_DIRECT on storage that supports it (see
+	// File.AtomicWriteUnits), a length that is a power of two within those
+	// units, and an offset that is a multiple of the length; the package
+	// checks all of that before the kernel sees the request. Reads cannot
+	// have it.
+	FlagAtomic Flags = rwfAtomic
+
+	// FlagDontCache is RWF_DONTCACHE (Linux 6.14+): buffered I/O whose
+	// pages leave the page cache once they are read, or written back, as
+	// for a stream that will not be read again soon. It is for Files
+	// without O_DIRECT, on filesystems that support it (ext4, xfs, btrfs
+	// and others since 6.14 or 6.15); elsewhere the kernel refuses it
+	// with EOPNOTSUPP. Buffered AIO runs inside io_submit, so such
+	// requests do not overlap.
+	FlagDontCache Flags = rwfDontcache
 )
 
-const knownFlags = FlagHighPriority | FlagDSync | FlagSync | FlagNoWait | FlagAppend
+const knownFlags = FlagHighPriority | FlagDSync | FlagSync | FlagNoWait | FlagAppend | FlagNoAppend | FlagAtomic | FlagDontCache
 
 var flagNames = []struct {
 	flag Flags
@@ -52,6 +76,9 @@ var flagNames = []struct {
 	{FlagSync, "FlagSync"},
 	{FlagNoWait, "FlagNoWait"},
 	{FlagAppend, "FlagAppend"},
+	{FlagNoAppend, "FlagNoAppend"},
+	{FlagAtomic, "FlagAtomic"},
+	{FlagDontCache, "FlagDontCache"},
 }
 
 // String returns the names of the flags that are set, joined by "|".

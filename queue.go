@@ -99,7 +99,11 @@ func (q *Queue) SubmitContext(ctx context.Context, reqs ...*Request) (int, error
 				return i, err
 			}
 		}
-		r.File.prepare(idx, opInfo[r.Op].cmd, r.Buf, r.Bufs, r.Offset, r.Flags, false)
+		if r.Op == OpPoll {
+			r.File.preparePoll(idx, r.File.fd, r.Events)
+		} else {
+			r.File.prepare(idx, opInfo[r.Op].cmd, r.Buf, r.Bufs, r.Offset, r.Flags, r.File.priorityOf(r.Priority), false)
+		}
 		r.queue = &q.done
 		c.slots[idx].req = r
 		pending[n] = idx

@@ -458,6 +458,9 @@ func (c *Context) complete(idx int32, res int64) *completionQueue {
 	if !c.disarm(idx) {
 		panic("aio: completion for a request that is not in flight")
 	}
+	if s.poll {
+		res = c.polls.remove(idx, res)
+	}
 	if req := s.req; req != nil {
 		file, q := req.File, req.queue
 		req.finish(res)

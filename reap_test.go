@@ -61,7 +61,7 @@ func (p *pollPipe) poll(ctx context.Context) <-chan int64 {
 			res <- -1
 			return
 		}
-		p.f.prepare(idx, iocbCmdPoll, nil, nil, 0, 0, c.atDepth())
+		p.f.prepare(idx, iocbCmdPoll, nil, nil, 0, 0, 0, c.atDepth())
 		c.slots[idx].cb.Buf = unix.POLLIN
 		p.f.submit(false, idx)
 		r := p.f.await(ctx, idx)

@@ -17,6 +17,7 @@ const (
 	OpWritev                 // write Bufs in turn at Offset (IOCB_CMD_PWRITEV)
 	OpSync                   // fsync the File (IOCB_CMD_FSYNC)
 	OpDatasync               // fdatasync the File (IOCB_CMD_FDSYNC)
+	OpPoll                   // wait until the File is ready for Events; the ready mask in N (IOCB_CMD_POLL)
 )
 
 var opInfo = [...]struct {
@@ -29,6 +30,7 @@ var opInfo = [...]struct {
 	OpWritev:   {"writev", iocbCmdPwritev},
 	OpSync:     {"fsync", iocbCmdFsync},
 	OpDatasync: {"fdatasync", iocbCmdFdsync},
+	OpPoll:     {"poll", iocbCmdPoll},
 }
 
 func (op Op) valid() bool { return op >= OpRead && int(op) < len(opInfo) }
@@ -57,9 +59,17 @@ type Request struct {
 	Flags  Flags
 	Tag    uint64 // the caller's own value; the package does not touch it
 
+	// Events is what OpPoll waits for: unix.POLLIN, unix.POLLOUT and the
+	// like, or'ed together. (POLLERR and POLLHUP are always reported.)
+	Events int16
+	// Priority is the request's I/O priority (see IOPriority); 0 means
+	// its File's (File.SetPriority).
+	Priority Priority
+
 	// Set when Wait returns the request.
 	//
-	// N is the number of bytes transferred. It can be less than asked for
+	// N is the number of bytes transferred, or for OpPoll the events
+	// the File is ready for. It can be less than asked for
 	// without an error: at the end of the file, and when the request is
 	// longer than the kernel moves at once (MAX_RW_COUNT, 0x7ffff000
 	// bytes), in which case the rest must be submitted again. (The calls of
@@ -89,7 +99,7 @@ func (r *Request) finish(res int64) {
 	}
 	r.N = 0
 	info := opInfo[r.Op]
-	r.Err = r.File.resultError(info.name, r.File.offsetOf(info.cmd, r.Offset, r.Flags), res)
+	r.Err = r.File.resultError(info.name, info.cmd, r.Offset, res, r.Flags, r.File.priorityOf(r.Priority))
 }
 
 // accept checks r and claims it and its File for the time it is in flight.
@@ -108,6 +118,9 @@ func (c *Context) accept(r *Request, flush func()) error {
 		return pathError(name, r.File.name, &argError{"the request's File belongs to another Context"})
 	}
 	if err := r.File.validate(opInfo[r.Op].cmd, r.Buf, r.Bufs, r.Offset, r.Flags); err != nil {
+		return pathError(name, r.File.name, err)
+	}
+	if err := r.File.priorityOf(r.Priority).check(); err != nil {
 		return pathError(name, r.File.name, err)
 	}
 	if !r.inFlight.CompareAndSwap(false, true) {

@@ -190,6 +190,10 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 	if err := f.validate(cmd, p, bufs, off, flags); err != nil {
 		return 0, pathError(op, f.name, err)
 	}
+	prio := Priority(f.priority.Load())
+	if err := prio.check(); err != nil {
+		return 0, pathError(op, f.name, err)
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -208,7 +212,7 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 	}
 	// With many requests in the kernel already, this one is left to the
 	// poller (see poller.go).
-	f.prepare(idx, cmd, p, bufs, off, flags, c.atDepth())
+	f.prepare(idx, cmd, p, bufs, off, flags, prio, c.atDepth())
 	f.submit(false, idx)
 	res := f.await(ctx, idx)
 	c.release(idx)
@@ -219,13 +223,13 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 	case res == resWithdrawn, res == -int64(syscall.ECANCELED) && ctx.Err() != nil:
 		return 0, ctx.Err()
 	}
-	return 0, f.resultError(op, f.offsetOf(cmd, off, flags), res)
+	return 0, f.resultError(op, cmd, off, res, flags, prio)
 }
 
-// prepare fills slot idx for a request on f. A polled request signals the
-// Context's eventfd when it completes; any other must be waited for in the
-// kernel (see reap.go).
-func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64, flags Flags, polled bool) {
+// prepare fills slot idx for a read, write or sync on f with priority prio.
+// A polled request signals the Context's eventfd when it completes; any
+// other must be waited for in the kernel (see reap.go).
+func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64, flags Flags, prio Priority, polled bool) {
 	c := f.ctx
 	s := &c.slots[idx]
 	s.polled = polled
@@ -238,9 +242,11 @@ func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64
 		s.bufs = bufs
 		s.iov = iovecsFor(s.iov, bufs)
 		s.cb.prepare(cmd, f.fd, unsafe.Pointer(unsafe.SliceData(s.iov)), len(s.iov), off, flags, resfd, uint64(idx))
+		s.cb.setPriority(prio)
 	case cmd == iocbCmdPread || cmd == iocbCmdPwrite:
 		s.buf = p
 		s.cb.prepare(cmd, f.fd, unsafe.Pointer(unsafe.SliceData(p)), len(p), off, flags, resfd, uint64(idx))
+		s.cb.setPriority(prio)
 	default:
 		s.cb.prepare(cmd, f.fd, nil, 0, 0, 0, resfd, uint64(idx))
 	}

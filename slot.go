@@ -46,6 +46,7 @@ type slot struct {
 	armed atomic.Bool
 
 	polled bool // the request signals the eventfd (see poller.go)
+	poll   bool // an IOCB_CMD_POLL, in the Context's pollSet
 
 	res  int64         // the completion's result: bytes, or -errno
 	done chan struct{} // receives once when a call's request completes
@@ -114,7 +115,7 @@ func (c *Context) disarm(idx int32) bool {
 // release clears a slot whose completion has been reaped and frees it.
 func (c *Context) release(idx int32) {
 	s := &c.slots[idx]
-	s.buf, s.bufs, s.req, s.polled = nil, nil, nil, false
+	s.buf, s.bufs, s.req, s.polled, s.poll = nil, nil, nil, false, false
 	clear(s.iov)
 	c.free <- idx
 }

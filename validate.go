@@ -13,6 +13,9 @@ func (f *File) validate(cmd uint16, p []byte, bufs [][]byte, off int64, flags Fl
 	if off < 0 {
 		return errNegativeOffset
 	}
+	if cmd == iocbCmdPoll {
+		return f.checkPoll(flags)
+	}
 	read := cmd == iocbCmdPread || cmd == iocbCmdPreadv
 	write := cmd == iocbCmdPwrite || cmd == iocbCmdPwritev
 	if !read && !write {
@@ -27,7 +30,7 @@ func (f *File) validate(cmd uint16, p []byte, bufs [][]byte, off int64, flags Fl
 		return errNotWritable
 	}
 
-	length := len(p)
+	length, segments := len(p), 1
 	if cmd == iocbCmdPreadv || cmd == iocbCmdPwritev {
 		// Empty buffers are left out of the request (see iovecsFor), so
 		// they count against neither the limit nor the alignment.
@@ -45,6 +48,7 @@ func (f *File) validate(cmd uint16, p []byte, bufs [][]byte, off int64, flags Fl
 		if nonempty > maxIovecs {
 			return errTooManyBuffers
 		}
+		segments = nonempty
 	}
 	if length == 0 {
 		return errEmptyBuffer
@@ -54,13 +58,16 @@ func (f *File) validate(cmd uint16, p []byte, bufs [][]byte, off int64, flags Fl
 	if int64(length) > math.MaxInt64-off {
 		return errOffsetOverflow(off, length)
 	}
+	if err := f.checkFlags(read, length, segments, off, flags); err != nil {
+		return err
+	}
 	if !f.direct {
 		return nil
 	}
 
 	// Appending writes go where the kernel puts them; only their memory
 	// and length are checked.
-	checkOffset := !(write && (flags&FlagAppend != 0 || f.append))
+	checkOffset := !(write && f.appends(flags))
 	if cmd == iocbCmdPwrite {
 		if err := f.align.checkPlace(len(p), off, checkOffset); err != nil {
 			return err
