@@ -44,6 +44,8 @@ type Context struct {
 	polls  pollSet // the polls in flight, which Close cancels (poll.go)
 	// pollFile submits the polls of descriptors that are not Files.
 	pollFile *File
+	retries  chan int32    // requests for the retriers, if WithNoWait (nowait.go)
+	retried  atomic.Uint64 // requests handed to the retriers
 
 	pollDepth   int64    // pollDepth, but for tests (poller.go)
 	eventfd     int32    // signalled by requests submitted at depth (poller.go)
@@ -66,6 +68,8 @@ type Option func(*options)
 
 type options struct {
 	syscallReaping bool
+	noWait         bool
+	noWaitWorkers  int
 }
 
 // WithSyscallReaping makes the Context reap completions with io_getevents
@@ -88,6 +92,11 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.noWait {
+		if err := checkNoWaitWorkers(o.noWaitWorkers); err != nil {
+			return nil, err
+		}
 	}
 
 	var id contextID
@@ -117,6 +126,9 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 	c.files[c.pollFile] = struct{}{}
 	c.drained = make(chan struct{})
 	c.initReaper(maxEvents)
+	if o.noWait {
+		c.startRetriers(o.noWaitWorkers)
+	}
 	go c.pollLoop()
 	return c, nil
 }
@@ -216,6 +228,9 @@ func (c *Context) Close() error {
 		c.eventfdFile.Close()
 		<-c.reaper.pollStopped
 		c.reaper.keeper.Stop()
+		if c.retries != nil {
+			close(c.retries)
+		}
 		close(c.drained)
 		if err := ioDestroy(c.id); err != nil {
 			c.closeErr = os.NewSyscallError("io_destroy", err)

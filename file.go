@@ -27,6 +27,9 @@ type File struct {
 	strict    atomic.Bool   // misaligned calls fail instead of copying (bounce.go)
 	atomic    atomicUnits   // what FlagAtomic writes may be (rwflags.go)
 	priority  atomic.Uint32 // the Priority of requests that name none
+	// noWaitRefused[write] is set once the kernel has refused RWF_NOWAIT
+	// for the file's reads, or writes (nowait.go).
+	noWaitRefused [2]atomic.Bool
 
 	queue submitQueue // the File's requests on their way to io_submit
 

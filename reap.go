@@ -455,6 +455,9 @@ func (c *Context) chooseGetevents() error {
 // and nil for a call.
 func (c *Context) complete(idx int32, res int64) *completionQueue {
 	s := &c.slots[idx]
+	if s.noWait && c.retryInstead(idx, res) {
+		return nil
+	}
 	if !c.disarm(idx) {
 		panic("aio: completion for a request that is not in flight")
 	}

@@ -233,6 +233,13 @@ func (f *File) prepare(idx int32, cmd uint16, p []byte, bufs [][]byte, off int64
 	c := f.ctx
 	s := &c.slots[idx]
 	s.polled = polled
+	s.file = f
+	if path, flag := c.noWaitFor(f, cmd, flags); path {
+		s.noWait = true
+		if flag {
+			flags |= FlagNoWait
+		}
+	}
 	resfd := int32(-1)
 	if polled {
 		resfd = c.eventfd

@@ -46,6 +46,9 @@ type slot struct {
 	armed atomic.Bool
 
 	polled bool // the request signals the eventfd (see poller.go)
+	blocks bool // counted in reaper.blocking while armed
+	noWait bool // on the NOWAIT path: an EAGAIN is retried (nowait.go)
+	file   *File
 	poll   bool // an IOCB_CMD_POLL, in the Context's pollSet
 
 	res  int64         // the completion's result: bytes, or -errno
@@ -93,7 +96,8 @@ func (c *Context) tryAcquire() (int32, bool) {
 // (reap.go), until disarm.
 func (c *Context) arm(idx int32) {
 	s := &c.slots[idx]
-	if !s.polled {
+	s.blocks = !s.polled
+	if s.blocks {
 		c.reaper.blocking.Add(1)
 	}
 	s.armed.Store(true)
@@ -106,7 +110,7 @@ func (c *Context) disarm(idx int32) bool {
 	if !s.armed.Swap(false) {
 		return false
 	}
-	if !s.polled {
+	if s.blocks {
 		c.reaper.blocking.Add(-1)
 	}
 	return true
@@ -115,7 +119,8 @@ func (c *Context) disarm(idx int32) bool {
 // release clears a slot whose completion has been reaped and frees it.
 func (c *Context) release(idx int32) {
 	s := &c.slots[idx]
-	s.buf, s.bufs, s.req, s.polled, s.poll = nil, nil, nil, false, false
+	s.buf, s.bufs, s.req, s.file = nil, nil, nil, nil
+	s.polled, s.poll, s.noWait = false, false, false
 	clear(s.iov)
 	c.free <- idx
 }

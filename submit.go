@@ -113,8 +113,20 @@ func (f *File) submit(batch bool, slots ...int32) {
 		}
 		return
 	}
+	queued0 := len(q.queue)
 	for _, idx := range slots {
+		if f.bypass(idx) {
+			// Straight to a retrier (nowait.go). The channel has room
+			// for every slot, so the send does not block.
+			c.retried.Add(1)
+			c.retries <- idx
+			continue
+		}
 		q.queue = append(q.queue, queued{idx, batch})
+	}
+	if len(q.queue) == queued0 {
+		q.mu.Unlock()
+		return
 	}
 	if q.running > 0 && (q.running == maxSubmitters || q.fresh()) {
 		q.armRescue(f)
