@@ -54,7 +54,7 @@ test: test-host cross vmtest
 # The race detector slows TestLoad down, so it issues a tenth of its requests
 # there; the full million runs without it.
 test-host:
-	@command -v gcc >/dev/null && command -v fio >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev fio; }
+	@command -v gcc >/dev/null && command -v fio >/dev/null && command -v mkfs.xfs >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev fio xfsprogs; }
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run '^TestLoad$$' .
 	cd cmd/aiobench && $(GO) test -race -count=1 ./...
