@@ -87,8 +87,10 @@ func (c *Context) retryInstead(idx int32, res int64) bool {
 	}
 	if res == -int64(syscall.EOPNOTSUPP) {
 		f := s.file
-		if Flags(s.cb.RwFlags)&FlagNoWait == 0 {
-			return false // refused for another reason than the flag
+		// Refused for another reason than RWF_NOWAIT: without it, or
+		// with a flag that the file may lack as well.
+		if flags := Flags(s.cb.RwFlags); flags&FlagNoWait == 0 || flags&(FlagAtomic|FlagDontCache|FlagNoAppend) != 0 {
+			return false
 		}
 		f.noWaitRefused[isWrite(s.cb.LioOpcode)].Store(true)
 	}

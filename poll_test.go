@@ -24,6 +24,24 @@ func newPipe(t *testing.T) (r, w int) {
 	return p[0], p[1]
 }
 
+// pipeFile returns a pipe's read end bound to c and its write end, closed
+// when the test ends (if the test has not closed them before).
+func pipeFile(t *testing.T, c *aio.Context) (*aio.File, *os.File) {
+	t.Helper()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pw.Close() })
+	pipe, err := c.NewFile(pr)
+	if err != nil {
+		pr.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pipe.Close() })
+	return pipe, pw
+}
+
 type pollResult struct {
 	events int16
 	err    error
@@ -148,16 +166,7 @@ func TestPollBatchWithReads(t *testing.T) {
 	if _, err := f.WriteAt(data, 0); err != nil {
 		t.Fatal(err)
 	}
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pw.Close()
-	pipe, err := c.NewFile(pr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pipe.Close()
+	pipe, pw := pipeFile(t, c)
 
 	poll := &aio.Request{File: pipe, Op: aio.OpPoll, Events: unix.POLLIN, Tag: 100}
 	reqs := []*aio.Request{poll}
@@ -224,16 +233,7 @@ func TestPollAlwaysReadyRefused(t *testing.T) {
 	if n != 0 || !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "regular file") {
 		t.Errorf("Submit(OpPoll on a regular file) = %d, %v; want EINVAL saying it is a regular file", n, err)
 	}
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pw.Close()
-	pipe, err := c.NewFile(pr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pipe.Close()
+	pipe, _ := pipeFile(t, c)
 	n, err = c.Submit(&aio.Request{File: pipe, Op: aio.OpPoll, Events: unix.POLLIN, Flags: aio.FlagNoWait})
 	if n != 0 || !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "no Flags") {
 		t.Errorf("Submit(OpPoll with flags) = %d, %v; want EINVAL saying it takes none", n, err)
@@ -248,15 +248,7 @@ func TestCloseCancelsPolls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pw.Close()
-	pipe, err := c.NewFile(pr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pipe, _ := pipeFile(t, c)
 	poll := &aio.Request{File: pipe, Op: aio.OpPoll, Events: unix.POLLIN}
 	if _, err := c.Submit(poll); err != nil {
 		t.Fatal(err)
