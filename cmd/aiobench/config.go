@@ -43,6 +43,7 @@ type config struct {
 	strict      bool   // a missed goal makes the exit status 1
 	describe    string // what the target is, for the report's header
 	savePath    string // where to write the JSON report as well
+	probePath   string // with -probe: print aio.Probe's table for it, and nothing else
 }
 
 // parseConfig reads the command line. A bad flag or value gives an error
@@ -83,6 +84,7 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 	fs.Var(switchFlag{&cfg.strict}, "strict", "with -goals, exit with status 1 when a goal is missed")
 	fs.StringVar(&cfg.savePath, "save", "", "also write the report as JSON into `file`, whatever -json says")
 	fs.StringVar(&cfg.describe, "describe", "", "`text` describing the target in the report, such as \"loop over /dev/shm\"")
+	fs.StringVar(&cfg.probePath, "probe", "", "instead of measuring, print what this kernel and the filesystem of `path`\n(a directory, or a file, which is only read) support for AIO, found by trying\neach thing, and whether io_submit waits there; it takes no other flags")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintf(help, "Usage: aiobench [flags]\n\n%s\nFlags:\n", usageSummary)
@@ -93,6 +95,15 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag, such as -rw randread", fs.Arg(0))
+	}
+	if probing(fs) {
+		switch {
+		case cfg.probePath == "":
+			return nil, errors.New(`-probe "": name a directory, or a file on the filesystem to probe`)
+		case fs.NFlag() > 1:
+			return nil, errors.New("-probe takes no other flags: it measures nothing else")
+		}
+		return cfg, nil
 	}
 	cfg.size = int64(size)
 	cfg.blockSize = int(blockSize)
@@ -107,6 +118,14 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 		cfg.engines = slices.Clone(engineNames)
 	}
 	return cfg, cfg.validate()
+}
+
+// probing reports whether the command line has -probe, even with an empty
+// path.
+func probing(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "probe" })
+	return set
 }
 
 // usageSummary opens the help text.

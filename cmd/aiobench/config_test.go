@@ -103,6 +103,9 @@ func TestBadFlagValues(t *testing.T) {
 		{[]string{"-strict=x", "-goals"}, "-strict"},
 		{[]string{"-nosuchflag"}, "-nosuchflag"},
 		{[]string{"randread"}, "randread"},
+		{[]string{"-probe", ""}, "-probe"},
+		{[]string{"-probe", ".", "-qd", "4"}, "-probe"},
+		{[]string{"-probe"}, "-probe"},
 	} {
 		var out strings.Builder
 		_, err := parseConfig(tc.args, &out)

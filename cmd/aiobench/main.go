@@ -45,7 +45,8 @@ func main() {
 
 // run is the whole command; it returns the exit status: 0 on success, 1 if
 // the benchmark failed, 2 for a bad command line (reported on one line,
-// before anything is measured), 130 when interrupted.
+// before anything is measured) or a -probe path that cannot be probed, 130
+// when interrupted.
 func run(args []string, stdout io.Writer, stderr *os.File) int {
 	cfg, err := parseConfig(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -54,6 +55,9 @@ func run(args []string, stdout io.Writer, stderr *os.File) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "aiobench: %v; run aiobench -help for the flags\n", err)
 		return 2
+	}
+	if cfg.probePath != "" {
+		return runProbe(cfg.probePath, stdout, stderr)
 	}
 	if err := cfg.checkPaths(); err != nil {
 		fmt.Fprintf(stderr, "aiobench: %v\n", err)
