@@ -43,6 +43,14 @@ func BenchmarkReadAt(b *testing.B) {
 	benchParallelReads(b, benchFile(b, c))
 }
 
+// BenchmarkReadAtNoWait is BenchmarkReadAt on a Context WithNoWait: what
+// RWF_NOWAIT costs reads that never have to wait (O_DIRECT reads of a
+// device with room in its queue).
+func BenchmarkReadAtNoWait(b *testing.B) {
+	c := newContext(b, 32, aio.WithNoWait(4))
+	benchParallelReads(b, benchFile(b, c))
+}
+
 // BenchmarkOSFileReadAt is the baseline: 32 goroutines calling
 // os.File.ReadAt (pread, one OS thread per blocked call) with O_DIRECT.
 func BenchmarkOSFileReadAt(b *testing.B) {
