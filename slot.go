@@ -25,6 +25,10 @@ import (
 //   - in the kernel: the kernel may read the iocb and use the buffers.
 //     Nothing may touch them; a caller whose context is done may only ask
 //     io_cancel.
+//   - retrying (WithNoWait only): the kernel answered EAGAIN, or refused
+//     RWF_NOWAIT, and complete handed the slot, still armed, to a retrier
+//     instead of delivering it; the retrier clears the flag and submits it
+//     again, and it is in the kernel once more (nowait.go).
 //   - completed: complete delivered the result and disarmed the slot (a
 //     reap by whoever leads, see reap.go; io_submit's error; or resClosed
 //     from a Close). A call's waiter
@@ -45,11 +49,10 @@ type slot struct {
 	// catches a completion delivered twice.
 	armed atomic.Bool
 
-	polled bool // the request signals the eventfd (see poller.go)
-	blocks bool // counted in reaper.blocking while armed
-	noWait bool // on the NOWAIT path: an EAGAIN is retried (nowait.go)
-	file   *File
-	poll   bool // an IOCB_CMD_POLL, in the Context's pollSet
+	polled bool  // the request signals the eventfd (see poller.go)
+	noWait bool  // on the NOWAIT path: an EAGAIN is retried (nowait.go)
+	file   *File // the File of a read or write, which the NOWAIT path marks
+	poll   bool  // an IOCB_CMD_POLL, in the Context's pollSet
 
 	res  int64         // the completion's result: bytes, or -errno
 	done chan struct{} // receives once when a call's request completes
@@ -96,8 +99,7 @@ func (c *Context) tryAcquire() (int32, bool) {
 // (reap.go), until disarm.
 func (c *Context) arm(idx int32) {
 	s := &c.slots[idx]
-	s.blocks = !s.polled
-	if s.blocks {
+	if !s.polled {
 		c.reaper.blocking.Add(1)
 	}
 	s.armed.Store(true)
@@ -110,7 +112,7 @@ func (c *Context) disarm(idx int32) bool {
 	if !s.armed.Swap(false) {
 		return false
 	}
-	if s.blocks {
+	if !s.polled {
 		c.reaper.blocking.Add(-1)
 	}
 	return true
