@@ -32,10 +32,9 @@ import (
 // kernel signals when requests submitted at depth complete, and a bounded
 // set of request slots. It is safe for concurrent use by many goroutines.
 type Context struct {
-	id         contextID
-	maxEvents  int
-	ring       *ring // nil when completions are reaped with a system call
-	pgetevents bool  // reap with io_pgetevents, for want of io_getevents
+	kernelContext // the kernel's context, and how to reap it (getevents.go)
+	maxEvents     int
+	ring          *ring // nil when completions are reaped with a system call
 
 	slots []slot     // kernel-visible request state, one per request in flight
 	free  chan int32 // indexes of free slots
@@ -104,13 +103,13 @@ func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 		return nil, os.NewSyscallError("io_setup", setupError(err, maxEvents))
 	}
 	c := &Context{
-		id:        id,
-		maxEvents: maxEvents,
-		slots:     make([]slot, maxEvents),
-		free:      make(chan int32, maxEvents),
-		files:     make(map[*File]struct{}),
-		closing:   make(chan struct{}),
-		pollDepth: pollDepth,
+		kernelContext: kernelContext{id: id},
+		maxEvents:     maxEvents,
+		slots:         make([]slot, maxEvents),
+		free:          make(chan int32, maxEvents),
+		files:         make(map[*File]struct{}),
+		closing:       make(chan struct{}),
+		pollDepth:     pollDepth,
 	}
 
 	if err := c.setupCompletions(!o.syscallReaping); err != nil {

@@ -50,6 +50,20 @@ func xfsDir(t *testing.T) string {
 	return mnt
 }
 
+// statxAtomic returns statx's STATX_WRITE_ATOMIC fields of name, all zero
+// where the kernel does not report them.
+func statxAtomic(t *testing.T, name string) unix.Statx_t {
+	t.Helper()
+	var st unix.Statx_t
+	if err := unix.Statx(unix.AT_FDCWD, name, 0, unix.STATX_WRITE_ATOMIC, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Mask&unix.STATX_WRITE_ATOMIC == 0 {
+		return unix.Statx_t{}
+	}
+	return st
+}
+
 // TestAtomicWritesOnXFS writes with FlagAtomic on XFS, which supports
 // atomic writes of any power of two up to its limit since Linux 6.16:
 // AtomicWriteUnits says what statx says, writes within the units succeed,
@@ -59,14 +73,8 @@ func TestAtomicWritesOnXFS(t *testing.T) {
 	c := newContext(t, 8)
 	f := openTemp(t, c, mnt, 0)
 
-	var st unix.Statx_t
-	if err := unix.Statx(unix.AT_FDCWD, f.Name(), 0, unix.STATX_WRITE_ATOMIC, &st); err != nil {
-		t.Fatal(err)
-	}
-	wantMin, wantMax := 0, 0
-	if st.Mask&unix.STATX_WRITE_ATOMIC != 0 {
-		wantMin, wantMax = int(st.Atomic_write_unit_min), int(st.Atomic_write_unit_max)
-	}
+	st := statxAtomic(t, f.Name())
+	wantMin, wantMax := int(st.Atomic_write_unit_min), int(st.Atomic_write_unit_max)
 	min, max := f.AtomicWriteUnits()
 	if min != wantMin || max != wantMax {
 		t.Fatalf("AtomicWriteUnits() = %d, %d; statx says %d, %d", min, max, wantMin, wantMax)

@@ -17,12 +17,11 @@ import (
 // are submitted by the calling thread itself, so that its context switches
 // can be counted.
 type prober struct {
-	id         contextID
-	dir        string // where its files go
-	pgetevents bool   // reap with io_pgetevents, for want of io_getevents
-	reapErr    error  // why no system call reaps completions, if none does
-	fds        []int  // to close
-	seq        uint64 // tags requests, so that a late completion is not taken for another's
+	kernelContext
+	dir     string // where its files go
+	reapErr error  // why no system call reaps completions, if none does
+	fds     []int  // to close
+	seq     uint64 // tags requests, so that a late completion is not taken for another's
 
 	// keep holds every iocb and buffer given to the kernel, so that none
 	// is freed while a request that did not complete in time may still use
@@ -47,14 +46,7 @@ func newProber(dir string) (*prober, error) {
 	if err := ioSetup(probeEvents, &p.id); err != nil {
 		return nil, os.NewSyscallError("io_setup", setupError(err, probeEvents))
 	}
-	var ev [1]ioEvent
-	if _, err := p.geteventsNow(ev[:]); err != nil {
-		if p.pgeteventsWorks() {
-			p.pgetevents = true
-		} else {
-			p.reapErr = os.NewSyscallError("io_getevents", err)
-		}
-	}
+	p.reapErr = p.chooseGetevents()
 	return p, nil
 }
 
@@ -72,12 +64,9 @@ func (p *prober) close() {
 // for nothing returns without an error.
 func (p *prober) pgeteventsWorks() bool {
 	var ev [1]ioEvent
-	for {
-		_, err := ioPgeteventsNow(p.id, 0, 1, &ev[0], &kernelTimespec{}, nil)
-		if err != syscall.EINTR {
-			return err == nil
-		}
-	}
+	k := kernelContext{id: p.id, pgetevents: true}
+	_, err := k.geteventsNow(ev[:])
+	return err == nil
 }
 
 // create creates a new file in p's directory with O_RDWR and extra flags,
@@ -154,45 +143,16 @@ func (p *prober) getevents(events []ioEvent, timeout time.Duration) (int, error)
 		return 0, p.reapErr
 	}
 	deadline := time.Now().Add(timeout)
+	var ts unix.Timespec
+	var ts64 kernelTimespec
 	for {
 		left := time.Until(deadline)
 		if left <= 0 {
 			return 0, nil
 		}
-		var n int
-		var err error
-		if p.pgetevents {
-			ts := kernelTimespec{Sec: int64(left / time.Second), Nsec: int64(left % time.Second)}
-			n, err = ioPgetevents(p.id, 1, len(events), &events[0], &ts, nil)
-		} else {
-			ts := unix.NsecToTimespec(int64(left))
-			n, err = ioGetevents(p.id, 1, len(events), &events[0], &ts)
-		}
+		n, err := p.geteventsWait(events, left, &ts, &ts64)
 		// The Go runtime's signals (preemption, profiling) interrupt the
 		// wait.
-		if err == syscall.EINTR {
-			continue
-		}
-		return n, err
-	}
-}
-
-// geteventsNow copies up to len(events) completions that are there into
-// events, without waiting.
-func (p *prober) geteventsNow(events []ioEvent) (int, error) {
-	if p.reapErr != nil {
-		return 0, p.reapErr
-	}
-	for {
-		var n int
-		var err error
-		if p.pgetevents {
-			n, err = ioPgeteventsNow(p.id, 0, len(events), &events[0], &kernelTimespec{}, nil)
-		} else {
-			n, err = ioGeteventsNow(p.id, 0, len(events), &events[0], &unix.Timespec{})
-		}
-		// Even a call that does not wait can meet one of the Go runtime's
-		// signals.
 		if err != syscall.EINTR {
 			return n, err
 		}

@@ -115,14 +115,8 @@ func checkFilesystem(t *testing.T, caps *aio.Capabilities, dir string) {
 // there are none.
 func checkAtomicUnits(t *testing.T, caps *aio.Capabilities, f *aio.File) {
 	t.Helper()
-	var st unix.Statx_t
-	if err := unix.Statx(unix.AT_FDCWD, f.Name(), 0, unix.STATX_WRITE_ATOMIC, &st); err != nil {
-		t.Fatal(err)
-	}
-	wantMin, wantMax := 0, 0
-	if st.Mask&unix.STATX_WRITE_ATOMIC != 0 {
-		wantMin, wantMax = int(st.Atomic_write_unit_min), int(st.Atomic_write_unit_max)
-	}
+	st := statxAtomic(t, f.Name())
+	wantMin, wantMax := int(st.Atomic_write_unit_min), int(st.Atomic_write_unit_max)
 	if caps.AtomicWriteMin != wantMin || caps.AtomicWriteMax != wantMax {
 		t.Errorf("atomic write units %d, %d; statx says %d, %d", caps.AtomicWriteMin, caps.AtomicWriteMax, wantMin, wantMax)
 	}

@@ -2,7 +2,6 @@ package aio
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -313,15 +312,7 @@ func (c *Context) reapLocked(owner owner) int {
 // not wait until the leader has all it needs.
 func (c *Context) reapWait(owner owner, timeout time.Duration) int {
 	r := &c.reaper
-	var n int
-	var err error
-	if c.pgetevents {
-		r.timeout64 = kernelTimespec{Sec: int64(timeout / time.Second), Nsec: int64(timeout % time.Second)}
-		n, err = ioPgetevents(c.id, 1, len(r.events), &r.events[0], &r.timeout64, nil)
-	} else {
-		r.timeout = unix.NsecToTimespec(int64(timeout))
-		n, err = ioGetevents(c.id, 1, len(r.events), &r.events[0], &r.timeout)
-	}
+	n, err := c.geteventsWait(r.events, timeout, &r.timeout, &r.timeout64)
 	if err == syscall.EINTR {
 		return 0
 	}
@@ -392,12 +383,6 @@ func (w *ctxWait) isDone() bool {
 	}
 }
 
-// Zero timeouts, for reaping without blocking.
-var (
-	zeroTimeout   unix.Timespec
-	zeroTimeout64 kernelTimespec
-)
-
 // getevents reaps with a zero timeout, which never blocks.
 func (c *Context) getevents(events []ioEvent) int {
 	n, err := c.geteventsNow(events)
@@ -408,43 +393,6 @@ func (c *Context) getevents(events []ioEvent) int {
 		panic("aio: reaping completions: " + err.Error())
 	}
 	return n
-}
-
-// geteventsNow reaps with the system call chosen for c and a zero timeout.
-// A signal can still interrupt it (the Go runtime preempts goroutines with
-// one), and then it tries again.
-func (c *Context) geteventsNow(events []ioEvent) (int, error) {
-	for {
-		var n int
-		var err error
-		if c.pgetevents {
-			n, err = ioPgeteventsNow(c.id, 0, len(events), &events[0], &zeroTimeout64, nil)
-		} else {
-			n, err = ioGeteventsNow(c.id, 0, len(events), &events[0], &zeroTimeout)
-		}
-		if err != syscall.EINTR {
-			return n, err
-		}
-	}
-}
-
-// chooseGetevents finds the system call that reaps completions here:
-// io_getevents, or io_pgetevents with a 64-bit timeout, the only one a
-// 32-bit kernel built without CONFIG_COMPAT_32BIT_TIME has. A seccomp
-// profile may forbid either. Nothing is in flight yet, so trying them reaps
-// nothing.
-func (c *Context) chooseGetevents() error {
-	var ev [1]ioEvent
-	_, err := c.geteventsNow(ev[:])
-	if err == nil {
-		return nil
-	}
-	c.pgetevents = true
-	_, err64 := c.geteventsNow(ev[:])
-	if err64 == nil {
-		return nil
-	}
-	return fmt.Errorf("aio: no system call to reap completions with: io_getevents: %w; io_pgetevents: %w", err, err64)
 }
 
 // complete delivers result res of the request in slot idx: a call's waiter
