@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -46,7 +47,7 @@ const (
 // includeDir is the directory of t's UAPI headers (linux/, asm/,
 // asm-generic/) in the unpacked tree.
 func includeDir(root string, t target) string {
-	return filepath.Join(root, "usr", t.triple, "include")
+	return filepath.Join(root, "usr", t.Triple, "include")
 }
 
 // includeFlags puts dir before the compiler's own include directories, where
@@ -88,14 +89,14 @@ func checkHeaders(root string) (int, error) {
 	for _, t := range targets {
 		v, err := headerVersion(filepath.Join(includeDir(root, t), "linux", "version.h"))
 		if err != nil {
-			return 0, fmt.Errorf("%s: %v", t.goArch, err)
+			return 0, fmt.Errorf("%s: %v", t.GOARCH, err)
 		}
 		if v < headerFloor {
 			return 0, fmt.Errorf("%s: the UAPI headers are Linux %s, older than the %s that gen/defs need (headerFloor in gen/headers.go)",
-				t.goArch, versionString(v), versionString(headerFloor))
+				t.GOARCH, versionString(v), versionString(headerFloor))
 		}
 		if release != 0 && v != release {
-			return 0, fmt.Errorf("%s: the UAPI headers are Linux %s, the others %s", t.goArch, versionString(v), versionString(release))
+			return 0, fmt.Errorf("%s: the UAPI headers are Linux %s, the others %s", t.GOARCH, versionString(v), versionString(release))
 		}
 		release = v
 	}
@@ -128,14 +129,14 @@ func checkIncludeOrder(t target, inc string) error {
 	if err != nil {
 		return err
 	}
-	args := append(includeFlags(inc), "-E", "-P", "-x", "c", "-")
-	cmd := exec.Command(cc, args...)
+	args := slices.Concat(cc[1:], includeFlags(inc), []string{"-E", "-P", "-x", "c", "-"})
+	cmd := exec.Command(cc[0], args...)
 	cmd.Stdin = strings.NewReader("#include <linux/version.h>\nLINUX_VERSION_CODE\n")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return fmt.Errorf("%s: %v\n%s", cc, err, stderr.Bytes())
+		return fmt.Errorf("%s: %v\n%s", strings.Join(cc, " "), err, stderr.Bytes())
 	}
 	fields := strings.Fields(string(out))
 	seen := strings.Join(fields, " ")
@@ -149,7 +150,7 @@ func checkIncludeOrder(t target, inc string) error {
 		}
 	}
 	return fmt.Errorf("%s %s takes the UAPI headers of %s, not those of Linux %s in %s",
-		cc, strings.Join(includeFlags(inc), " "), seen, versionString(want), inc)
+		strings.Join(cc, " "), strings.Join(includeFlags(inc), " "), seen, versionString(want), inc)
 }
 
 // versionString formats a LINUX_VERSION_CODE as the kernel names its
@@ -242,7 +243,7 @@ func fetchHeaders(cache, root string) error {
 
 	packages := []string{headerCommonPackage}
 	for _, t := range targets {
-		packages = append(packages, t.headers)
+		packages = append(packages, t.Headers...)
 	}
 	fmt.Fprintf(os.Stderr, "gen: fetching %s from %s %s\n", strings.Join(packages, " "), headerMirror, headerSuite)
 	aptConf := filepath.Join(apt, "apt.conf")

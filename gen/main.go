@@ -21,6 +21,9 @@
 //	go run ./gen                 # every target
 //	go run ./gen -arch arm64     # one target
 //	go run ./gen -packages       # the Debian packages to install: compilers, C libraries
+//	go run ./gen -arches         # each GOARCH and its QEMU user-mode emulator ("-" if none)
+//
+// The targets are the rows of internal/platform.
 package main
 
 import (
@@ -35,12 +38,24 @@ func main() {
 	arch := flag.String("arch", "", "generate only for this GOARCH (default: every target)")
 	dir := flag.String("dir", ".", "directory of package aio")
 	listPackages := flag.Bool("packages", false, "print the Debian packages that generation needs installed and exit")
+	listArches := flag.Bool("arches", false, "print a line per target, its GOARCH and its QEMU user-mode emulator (- if none), and exit")
 	flag.Parse()
+
+	if *listArches {
+		for _, t := range targets {
+			emulator := "-"
+			if t.QEMUUser != "" {
+				emulator = "qemu-" + t.QEMUUser + "-static"
+			}
+			fmt.Println(t.GOARCH, emulator)
+		}
+		return
+	}
 
 	if *listPackages {
 		var all []string
 		for _, t := range targets {
-			all = append(all, t.packages...)
+			all = append(all, t.Packages...)
 		}
 		fmt.Println(strings.Join(all, " "))
 		return
@@ -50,7 +65,7 @@ func main() {
 	if *arch != "" {
 		t, ok := findTarget(*arch)
 		if !ok {
-			fatalf("no target for GOARCH %q; add a row to the table in gen/targets.go", *arch)
+			fatalf("no target for GOARCH %q; add a row to the table in internal/platform", *arch)
 		}
 		selected = []target{t}
 	}
@@ -65,7 +80,7 @@ func main() {
 	}
 	for _, t := range selected {
 		if err := generate(t, *dir, includeDir(headers, t), protos); err != nil {
-			fatalf("%s: %v", t.goArch, err)
+			fatalf("%s: %v", t.GOARCH, err)
 		}
 	}
 }
@@ -95,10 +110,10 @@ func generate(t target, dir, inc string, protos []prototype) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "ziocb_linux_"+t.goArch+".go"), iocbFile, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "ziocb_linux_"+t.GOARCH+".go"), iocbFile, 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "zsyscall_linux_"+t.goArch+".go"), syscallFile, 0o644)
+	return os.WriteFile(filepath.Join(dir, "zsyscall_linux_"+t.GOARCH+".go"), syscallFile, 0o644)
 }
 
 func fatalf(format string, args ...any) {
