@@ -27,8 +27,11 @@ func directIOAlignment(fd int) alignment {
 		return alignment{mem: st.Dio_mem_align, offset: st.Dio_offset_align}
 	}
 	if err == nil && st.Mode&unix.S_IFMT == unix.S_IFBLK {
-		if size, err := unix.IoctlGetInt(fd, unix.BLKSSZGET); err == nil && size > 0 {
-			return alignment{mem: 512, offset: uint32(size)}
+		// BLKSSZGET stores a C int: reading it into a Go int, as
+		// unix.IoctlGetInt does, shifts it 32 bits on 64-bit big-endian
+		// machines.
+		if size, err := unix.IoctlGetUint32(fd, unix.BLKSSZGET); err == nil && size > 0 {
+			return alignment{mem: 512, offset: size}
 		}
 	}
 	return defaultAlignment
