@@ -80,9 +80,18 @@ func (c *Context) noWaitFor(f *File, cmd uint16, flags Flags) (path, flag bool) 
 // retryInstead reports whether the result res of the request in slot idx
 // is not to be delivered but retried without RWF_NOWAIT, and hands it to a
 // retrier if so.
+//
+// Besides EAGAIN, a read of no bytes is retried: Linux 5.10 completes a
+// buffered RWF_NOWAIT read of pages that are not in the page cache with 0,
+// not EAGAIN, which would otherwise pass for the end of the file. At a real
+// end of file the retry costs one io_submit that returns at once.
 func (c *Context) retryInstead(idx int32, res int64) bool {
 	s := &c.slots[idx]
-	if !s.noWait || res != -int64(syscall.EAGAIN) && res != -int64(syscall.EOPNOTSUPP) {
+	if !s.noWait {
+		return false
+	}
+	emptyRead := res == 0 && isWrite(s.cb.LioOpcode) == 0 && s.cb.Nbytes != 0
+	if !emptyRead && res != -int64(syscall.EAGAIN) && res != -int64(syscall.EOPNOTSUPP) {
 		return false
 	}
 	if res == -int64(syscall.EOPNOTSUPP) {

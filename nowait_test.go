@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -320,5 +321,31 @@ func TestNoWaitConcurrentCalls(t *testing.T) {
 	}
 	if aio.NoWaitRetries(c) == 0 {
 		t.Errorf("no read was retried, although the buffered file was cold")
+	}
+}
+
+// TestNoWaitEndOfFile checks that a read at the end of the file still ends
+// with io.EOF on the NOWAIT path, where a read of no bytes is retried
+// without RWF_NOWAIT (Linux 5.10 completes buffered NOWAIT reads of pages
+// not in the page cache with 0).
+func TestNoWaitEndOfFile(t *testing.T) {
+	c := newContext(t, 4, aio.WithNoWait(1))
+	name := filepath.Join(testDir(t), "short")
+	data := pattern(make([]byte, 6000), 9)
+	if err := os.WriteFile(name, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := openBound(t, c, name, os.O_RDONLY)
+	buf := make([]byte, 4096)
+	before := aio.NoWaitRetries(c)
+	if n, err := f.ReadAt(buf, 8192); n != 0 || err != io.EOF {
+		t.Fatalf("ReadAt past the end: %d, %v; want 0, io.EOF", n, err)
+	}
+	if aio.NoWaitRetries(c) == before {
+		t.Errorf("the read of no bytes was not retried without RWF_NOWAIT")
+	}
+	n, err := f.ReadAt(buf, 4096)
+	if n != len(data)-4096 || err != io.EOF || !bytes.Equal(buf[:n], data[4096:]) {
+		t.Fatalf("ReadAt across the end: %d, %v; want %d, io.EOF and the file's bytes", n, err, len(data)-4096)
 	}
 }
