@@ -83,8 +83,11 @@ lint:
 		(cd $$m && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...) || exit 1; \
 	done
 
+# TestVM installs QEMU and what else it runs, if missing, and fetches the
+# kernels (vmtests/kernels/fetch.sh).
 vmtest:
-	./vmtests/run.sh $(ARCHES)
+	cd vmtests && AIO_VMTEST=1 AIO_VMTEST_ARCHES="$(ARCHES)" AIO_VMTEST_KERNELS="$(KERNELS)" \
+		$(GO) test -v -count=1 -timeout 85m .
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 .

@@ -9,20 +9,27 @@ import (
 	"github.com/linuxaio/aio/vmtests/internal/testvm"
 )
 
-// buildPackageTests builds the root package's test binary for the guest's
-// architecture into dir, which the VM gets as a 9p directory of its own.
-//
-// It is not one of the test binaries that gouinit runs (see guestrun_test.go):
-// guesttest.TestPackage runs it, in the guest's TMPDIR on the ext4 disk.
-func buildPackageTests(dir string) error {
-	return buildTest("github.com/linuxaio/aio", filepath.Join(dir, testvm.PackageTestsBinary))
+// The guest runs two test binaries: the guest tests (package guesttest),
+// which gouinit finds in vmtest's shared directory, and the root package's
+// own tests, in a 9p directory of their own, which guesttest.TestPackage
+// runs in the guest's TMPDIR on the ext4 disk.
+
+// buildTests builds both binaries for goarch, into guestDir and pkgDir.
+func buildTests(goarch, guestDir, pkgDir string) error {
+	if err := buildTest(guestTestsPackage, guestTestsPath(guestDir), goarch); err != nil {
+		return err
+	}
+	return buildTest(testvm.PackagePath, packageTestsPath(pkgDir), goarch)
 }
 
-// buildTest builds the test binary of the package pkg for the guest's
-// architecture into the file out.
-func buildTest(pkg, out string) error {
+// buildTest builds the test binary of the package pkg for goarch into the
+// file out.
+func buildTest(pkg, out, goarch string) error {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
 	cmd := exec.Command("go", "test", "-c", "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+guestGOARCH(), "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%v: %v\n%s", cmd, err, out)
 	}

@@ -1,14 +1,17 @@
 // Package vmtests holds the VM tests, which boot a Linux kernel in QEMU and
 // run, inside it, the guest halves in ./guesttest; one of them runs the root
 // package's own tests.
-// TestVM is the host half: it builds the guest tests, the root package's
-// test binary and the disk images for the guest's architecture, starts the VM
-// with vmtest, and collects the guest tests' results (see guestrun_test.go).
-// ./run.sh sets up QEMU and a kernel for each architecture (amd64, arm64, 386
-// and arm) and runs TestVM for each.
+// TestVM is the host half. For each architecture and kernel that it is asked
+// for (internal/platform has the table of both), it fetches the Debian kernel
+// (kernels/fetch.sh), builds the guest tests, the root package's test binary,
+// the initramfs and the disk images for the guest's architecture, boots the
+// VM with QEMU, and checks the test2json results of both test binaries.
+// make vmtest runs it.
 //
-// The VM's devices (see internal/testvm), all of them on PCI but the 9p ones
-// on 32-bit ARM, which vmtest attaches through virtio-mmio:
+// The VM's devices (see internal/testvm), on the virtio transports of the
+// architecture's row in internal/platform: PCI, but channel I/O (ccw) on
+// s390x, and virtio-mmio for the 9p directories on 32-bit ARM. A machine
+// without PCI has no NVMe disk.
 //
 //	virtio-blk serial aio-raw   4 MiB, 512-byte logical blocks; the pattern
 //	                            with seed testvm.ImageSeed throughout.
@@ -35,23 +38,24 @@
 //	                            queue is shallow and an io_submit of more
 //	                            O_DIRECT requests than it holds blocks.
 //	virtio-9p  tag gotestdata   vmtest's shared directory: the guesttest
-//	                            binary and its results.
-//	virtio-9p  tag aiopkg       the root package's test binary, aio.test.
+//	                            binary and its results, and what aio.Probe
+//	                            found.
+//	virtio-9p  tag aiopkg       the root package's test binary, aio.test,
+//	                            and its results.
 //
 // The guest finds each disk by its serial number in /sys/block.
 package vmtests
 
 import (
-	"fmt"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/hugelgupf/vmtest/qemu"
-	"github.com/hugelgupf/vmtest/qemu/quimage"
+	"github.com/linuxaio/aio/internal/platform"
 	"github.com/linuxaio/aio/vmtests/internal/testvm"
-	"github.com/u-root/mkuimage/uimage"
 )
 
 // QEMU emulates the guest without hardware help, which makes everything
@@ -61,101 +65,157 @@ const (
 	vmTimeout           = 25 * time.Minute
 )
 
-// TestVM runs the guest tests in a VM of the architecture VMTEST_ARCH.
+// The environment that selects the runs, which make vmtest sets from its
+// ARCHES and KERNELS (see platform.SelectRuns); without either, the runs are
+// platform.DefaultRuns.
+const (
+	envEnable  = "AIO_VMTEST"
+	envArches  = "AIO_VMTEST_ARCHES"
+	envKernels = "AIO_VMTEST_KERNELS"
+)
+
+// TestVM runs the guest tests on every selected architecture and kernel.
 func TestVM(t *testing.T) {
-	qemu.SkipWithoutQEMU(t)
-
-	shared := t.TempDir()
-	if err := buildGuestTests(shared); err != nil {
+	if os.Getenv(envEnable) == "" {
+		t.Skipf("the VM tests boot QEMU for many minutes: run them with make vmtest, which sets %s=1", envEnable)
+	}
+	runs := platform.DefaultRuns()
+	if arches, kernels := os.Getenv(envArches), os.Getenv(envKernels); arches != "" || kernels != "" {
+		if arches == "" {
+			arches = "amd64"
+		}
+		var err error
+		if runs, err = platform.SelectRuns(arches, kernels); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := installTools(runs); err != nil {
 		t.Fatal(err)
 	}
-	pkgTests := t.TempDir()
-	if err := buildPackageTests(pkgTests); err != nil {
+	t.Run("blkdebug", func(t *testing.T) { checkBlkdebug(t, t.TempDir()) })
+
+	logs, err := os.MkdirTemp("", "aio-vmtest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	builds := newArchBuilds(t)
+	var summaries []*summary
+	for _, run := range runs {
+		s := &summary{run: run}
+		summaries = append(summaries, s)
+		start := time.Now()
+		s.passed = t.Run(run.Name(), func(t *testing.T) { testRun(t, run, builds, logs, s) })
+		s.elapsed = time.Since(start)
+	}
+	t.Logf("VM test summary (console logs in %s):\n%s", logs, summarize(summaries))
+}
+
+// testRun boots run's guest and checks its results, filling in s.
+func testRun(t *testing.T, run platform.Run, builds *archBuilds, logs string, s *summary) {
+	kernelDir, err := fetchKernel(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.kernel = filepath.Base(kernelDir)
+	b, err := builds.get(run.Arch.GOARCH)
+	if err != nil {
 		t.Fatal(err)
 	}
 
-	dir := t.TempDir()
-	var qemuArgs []string
-	for i, d := range testvm.All {
+	shared, pkgDir, dir := t.TempDir(), t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Dir(guestTestsPath(shared)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for from, to := range map[string]string{b.guestTests: guestTestsPath(shared), b.packageTests: packageTestsPath(pkgDir)} {
+		if err := os.Link(from, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := &guest{
+		vm:        run.Arch.VM,
+		kernel:    filepath.Join(kernelDir, "vmlinuz"),
+		initramfs: filepath.Join(dir, "initramfs.cpio"),
+		shares:    []share{{shared, testvm.SharedTag}, {pkgDir, testvm.PackageTestsTag}},
+	}
+	if err := writeInitramfs(g.initramfs, b.initramfs, kernelDir); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range testvm.All {
+		if d.NVMe && !run.Arch.VM.NVMe {
+			continue
+		}
 		img := filepath.Join(dir, d.Serial+".img")
 		if err := buildImage(d, img, dir); err != nil {
 			t.Fatal(err)
 		}
-		qemuArgs = append(qemuArgs, diskArgs(d, img, fmt.Sprintf("disk%d", i))...)
-	}
-	t.Run("blkdebug", func(t *testing.T) { checkBlkdebug(t, t.TempDir()) })
-
-	vm := qemu.StartT(t, "vm", qemu.ArchUseEnvv,
-		quimage.WithUimageT(t, guestInitramfs(
-			uimage.WithFiles(kernelModules(t)...),
-			uimage.WithBinaryCommands("github.com/linuxaio/aio/vmtests/internal/mountdisk"),
-			runAfterMountdisk,
-			buildWithCache,
-		)...),
-		qemu.WithVmtestIdent(),
-		qemu.WithVMTimeout(vmTimeout),
-		qemu.HaltOnKernelPanic(),
-		qemu.P9Directory(shared, sharedTag),
-		qemu.P9Directory(pkgTests, testvm.PackageTestsTag),
-		qemu.ArbitraryArgs(qemuArgs...),
-	)
-	if err := vm.Wait(); err != nil {
-		t.Errorf("VM exited with %v", err)
-	}
-	checkGuestResults(t, shared)
-}
-
-// diskArgs returns the QEMU arguments that attach the image img as d.
-func diskArgs(d testvm.Disk, img, id string) []string {
-	drive := fmt.Sprintf("if=none,id=%s,", id)
-	if d.Faulty {
-		// Both kinds of error go to the guest, rather than stopping the
-		// VM, which is what werror's default does for ENOSPC.
-		drive += faultyDriveOptions(img) + ",rerror=report,werror=report"
-	} else {
-		drive += fmt.Sprintf("file=%s,format=raw", img)
-	}
-	if d.IOPS != 0 {
-		drive += fmt.Sprintf(",throttling.iops-total=%d", d.IOPS)
+		g.disks = append(g.disks, guestDisk{d, img})
 	}
 
-	dev := "virtio-blk-pci"
-	if d.NVMe {
-		dev = "nvme"
-	}
-	device := fmt.Sprintf("%s,drive=%s,serial=%s,logical_block_size=%d,physical_block_size=%d",
-		dev, id, d.Serial, d.LogicalBlock, d.LogicalBlock)
-	if d.QueueSize != 0 {
-		// One queue, whatever the number of CPUs, so that its size is the
-		// device's whole depth.
-		device += fmt.Sprintf(",queue-size=%d,num-queues=1", d.QueueSize)
-	}
-	return []string{"-drive", drive, "-device", device}
-}
-
-// kernelModules returns the initramfs entries for the modules that
-// kernels/fetch.sh put next to the kernel, named so that u-root's init loads
-// them in order.
-func kernelModules(t *testing.T) []string {
-	kernel := os.Getenv("VMTEST_KERNEL")
-	if kernel == "" {
-		t.Fatal("VMTEST_KERNEL is not set; ./run.sh sets it")
-	}
-	modules, err := filepath.Glob(filepath.Join(filepath.Dir(kernel), "modules", "*.ko"))
+	console, err := os.Create(filepath.Join(logs, strings.ReplaceAll(run.Name(), "/", "-")+".log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := make([]string, len(modules))
-	for i, m := range modules {
-		files[i] = m + ":lib/modules/" + filepath.Base(m)
+	defer console.Close()
+	t.Logf("booting Linux %s; console in %s", s.kernel, console.Name())
+	var tail []string
+	err = g.run(vmTimeout, console, func(line string) {
+		if tail = append(tail, line); len(tail) > 200 {
+			tail = tail[1:]
+		}
+	})
+	if err != nil {
+		t.Errorf("%v; the console's last lines:\n%s", err, strings.Join(tail, "\n"))
 	}
-	return files
+
+	guestResults := checkEvents(filepath.Join(shared, "results.json"), readGuestEvents)
+	guestResults.failures = append(guestResults.failures, checkBinaryErrors(filepath.Join(shared, "errors.json"))...)
+	packageResults := checkEvents(filepath.Join(pkgDir, testvm.PackageResults), readTest2JSON)
+	s.guest, s.pkg = guestResults, packageResults
+	for _, f := range append(guestResults.failures, packageResults.failures...) {
+		t.Error(f)
+	}
+	if b, err := os.ReadFile(filepath.Join(shared, testvm.ProbeResults)); err != nil {
+		t.Errorf("the guest reported no probe results: %v", err)
+	} else if err := json.Unmarshal(b, &s.probe); err != nil {
+		t.Errorf("the guest's probe results: %v", err)
+	}
 }
 
-// runAfterMountdisk makes mountdisk the guest's uinit, running the uinit
-// command line that vmtest configured once the ext4 disk is mounted.
-func runAfterMountdisk(o *uimage.Opts) error {
-	o.UinitArgs = append([]string{"--", o.UinitCmd}, o.UinitArgs...)
-	o.UinitCmd = "mountdisk"
-	return nil
+// archBuilds builds what every run of an architecture shares, once: the
+// two test binaries and the base initramfs.
+type archBuilds struct {
+	t     *testing.T
+	dir   string
+	built map[string]*archBuild
+}
+
+type archBuild struct {
+	guestTests, packageTests, initramfs string
+	err                                 error
+}
+
+func newArchBuilds(t *testing.T) *archBuilds {
+	return &archBuilds{t: t, dir: t.TempDir(), built: map[string]*archBuild{}}
+}
+
+func (a *archBuilds) get(goarch string) (*archBuild, error) {
+	if b := a.built[goarch]; b != nil {
+		return b, b.err
+	}
+	dir := filepath.Join(a.dir, goarch)
+	b := &archBuild{
+		guestTests:   guestTestsPath(filepath.Join(dir, "guest")),
+		packageTests: packageTestsPath(filepath.Join(dir, "pkg")),
+		initramfs:    filepath.Join(dir, "base.cpio"),
+	}
+	a.built[goarch] = b
+	scratch := filepath.Join(dir, "scratch")
+	if b.err = os.MkdirAll(scratch, 0o755); b.err != nil {
+		return b, b.err
+	}
+	if b.err = buildTests(goarch, filepath.Join(dir, "guest"), filepath.Join(dir, "pkg")); b.err != nil {
+		return b, b.err
+	}
+	b.err = buildBaseInitramfs(a.t, goarch, b.initramfs, scratch)
+	return b, b.err
 }

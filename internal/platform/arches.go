@@ -85,8 +85,9 @@ var Arches = []Arch{
 			// flavour and the CRC instructions of its optional modules.
 			QEMU: "qemu-system-i386", QEMUPackage: "qemu-system-x86",
 			Args: []string{"-cpu", "max", "-m", "768M"}, Console: "ttyS0",
+			// Debian has no i386 kernel after bookworm.
 			DebianArch: "i386", Flavour: "686-pae",
-			Kernels: []string{"bookworm", "bullseye", "trixie"},
+			Kernels: []string{"bookworm", "bullseye"},
 			Bus:     "pci", P9Bus: "pci", NVMe: true,
 		},
 	},
@@ -149,8 +150,10 @@ var Arches = []Arch{
 		VM: &VM{
 			QEMU: "qemu-system-ppc64", QEMUPackage: "qemu-system-ppc",
 			Args: []string{"-machine", "pseries", "-cpu", "power9", "-m", "1G"}, Console: "hvc0",
+			// The mirror no longer has bullseye for the architectures
+			// that its long-term support left out.
 			DebianArch: "ppc64el", Flavour: "powerpc64le",
-			Kernels: []string{"bookworm", "bullseye", "trixie", "unstable"},
+			Kernels: []string{"bookworm", "trixie", "unstable"},
 			Bus:     "pci", P9Bus: "pci", NVMe: true,
 		},
 	},
@@ -181,7 +184,7 @@ var Arches = []Arch{
 			QEMU: "qemu-system-s390x", QEMUPackage: "qemu-system-misc",
 			Args: []string{"-machine", "s390-ccw-virtio", "-cpu", "max", "-m", "1G"}, Console: "ttysclp0",
 			DebianArch: "s390x", Flavour: "s390x",
-			Kernels: []string{"bookworm", "bullseye", "trixie", "unstable"},
+			Kernels: []string{"bookworm", "trixie", "unstable"},
 			Bus:     "ccw", P9Bus: "ccw",
 		},
 	},

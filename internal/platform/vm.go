@@ -82,13 +82,13 @@ type Run struct {
 func (r Run) Name() string { return r.Arch.GOARCH + "/" + r.Kernel.Suite }
 
 // DefaultRuns are what make vmtest runs: amd64 on every kernel, and arm64,
-// 386, arm, riscv64 and s390x on their default kernel.
+// 386, arm, riscv64, s390x and ppc64le on their default kernel.
 func DefaultRuns() []Run {
 	runs, err := SelectRuns("amd64", "all")
 	if err != nil {
 		panic(err)
 	}
-	for _, goarch := range []string{"arm64", "386", "arm", "riscv64", "s390x"} {
+	for _, goarch := range []string{"arm64", "386", "arm", "riscv64", "s390x", "ppc64le"} {
 		a, _ := Find(goarch)
 		k, _ := findKernel(a.VM.Kernels[0])
 		runs = append(runs, Run{a, k})

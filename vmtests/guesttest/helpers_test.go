@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -72,6 +73,19 @@ func openDisk(t testing.TB, c *aio.Context, d testvm.Disk) *aio.File {
 		t.Fatal(err)
 	}
 	return openFile(t, c, dev, os.O_RDWR)
+}
+
+// requireDisk skips t as unsupported here, saying why, if the host did not
+// attach d, which it does only where the machine has what d needs.
+func requireDisk(t testing.TB, d testvm.Disk, why string) {
+	t.Helper()
+	disks, err := testvm.Attached()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(disks, d) {
+		t.Skipf("%s%s is not attached: %s", testvm.Unsupported, d.Serial, why)
+	}
 }
 
 // openFile opens name for direct I/O through c and closes it when the test

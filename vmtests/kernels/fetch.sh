@@ -1,59 +1,62 @@
 #!/usr/bin/env bash
-# fetch.sh ARCH [--refresh]
+# fetch.sh SUITE DEBIAN_ARCH FLAVOUR MODULE... [--refresh]
 #
-# Prepares a Debian bookworm kernel for the VM tests on ARCH (a Go architecture
-# name: amd64, arm64, 386 or arm) and prints the directory that holds it:
+# Prepares the kernel of Debian SUITE (bullseye, bookworm, trixie, unstable)
+# for DEBIAN_ARCH, the one that the metapackage linux-image-FLAVOUR currently
+# names, for the VM tests, and prints the directory that holds it:
 #
-#   cache/<arch>/<kernel-version>/vmlinuz
-#   cache/<arch>/<kernel-version>/modules/NN-<name>.ko
+#   cache/<suite>/<debian-arch>-<flavour>/<kernel-version>/vmlinuz
+#   cache/<suite>/<debian-arch>-<flavour>/<kernel-version>/modules/NN-<name>.ko
 #
-# The kernel package is whatever the metapackage of the architecture's kernel
-# flavour (see below) currently names. u-root's init insmods /lib/modules/*.ko
-# in lexical order without resolving dependencies, so the modules the tests
-# need are numbered in the order modprobe would load them.
+# The VM tests (vmtests/kernel_test.go) call it with the values of the
+# architecture's row in internal/platform. MODULE... are the modules the
+# guest needs; those built into the kernel are left out. u-root's init insmods
+# /lib/modules/*.ko in lexical order without resolving dependencies, so the
+# modules are numbered in the order modprobe would load them, dependencies
+# included.
 #
 # A cached kernel is used as is and nothing is downloaded; --refresh resolves
 # the metapackage again. Package downloads go through a private apt state
 # directory, so the machine's apt configuration never sees a foreign
-# architecture. Its mirrors are the Debian bookworm entries of the machine's
-# own apt sources.
+# architecture. Its mirrors are those of the machine's own apt sources for
+# its Debian release, with SUITE in place of the release's name (and no
+# -updates or -security suites for unstable, which has none).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-arch=${1:?usage: fetch.sh ARCH [--refresh]}
-refresh=${2:-}
+usage='usage: fetch.sh SUITE DEBIAN_ARCH FLAVOUR MODULE... [--refresh]'
+suite=${1:?$usage}
+deb_arch=${2:?$usage}
+flavour=${3:?$usage}
+shift 3
+refresh=
+wanted=()
+for m in "$@"; do
+	if [[ $m == --refresh ]]; then refresh=1; else wanted+=("$m"); fi
+done
+((${#wanted[@]})) || { echo "$usage" >&2; exit 2; }
+arch=$suite/$deb_arch-$flavour
 cache=$here/cache/$arch
 current=$cache/current
-
-# The Debian architecture and the kernel flavour (its metapackage is
-# linux-image-<flavour>) for each Go architecture. The 32-bit flavours are
-# the ones for the CPUs that run.sh has QEMU emulate, which have PAE and NX
-# (x86) or LPAE (ARM); the plain 686 and armmp flavours would boot there too.
-case $arch in
-amd64 | arm64) deb_arch=$arch flavour=$arch ;;
-386) deb_arch=i386 flavour=686-pae ;;
-arm) deb_arch=armhf flavour=armmp-lpae ;;
-*) printf 'fetch.sh: unsupported architecture %s (want amd64, arm64, 386 or arm)\n' "$arch" >&2; exit 2 ;;
-esac
-
-# The modules the guest needs: PCI virtio transport, the test disks, and 9p
-# for vmtest's shared directory. Built-in ones are skipped. On 32-bit ARM,
-# vmtest attaches its 9p directories through virtio-mmio.
-wanted=(virtio_pci virtio_blk nvme 9pnet_virtio 9p ext4)
-[[ $arch != arm ]] || wanted=(virtio_mmio "${wanted[@]}")
+host_suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
 
 log() { printf 'fetch.sh(%s): %s\n' "$arch" "$*" >&2; }
 
+# A kernel directory records the modules it was prepared with, so that asking
+# for others prepares it again.
+modlist="${wanted[*]}"
+prepared() { [[ -f $1/vmlinuz && $(cat "$1/wanted" 2>/dev/null) == "$modlist" ]]; }
+
 if [[ -z $refresh && -s $current ]]; then
 	kdir=$cache/$(cat "$current")
-	if [[ -f $kdir/vmlinuz ]]; then
+	if prepared "$kdir"; then
 		echo "$kdir"
 		exit 0
 	fi
 fi
 
-for tool in apt-get apt-cache dpkg-deb depmod modprobe xz; do
-	command -v "$tool" >/dev/null || { log "missing $tool (apt-get install kmod xz-utils)"; exit 1; }
+for tool in apt-get apt-cache dpkg-deb depmod modprobe xz zstd; do
+	command -v "$tool" >/dev/null || { log "missing $tool (apt-get install kmod xz-utils zstd)"; exit 1; }
 done
 
 # retry runs a command up to five times: a mirror index can be briefly
@@ -68,14 +71,14 @@ retry() {
 	return 1
 }
 
-# debian_sources prints one-line apt sources for the Debian bookworm suites
-# found in the machine's sources.list and sources.list.d (one-line and deb822
-# formats), restricted to ARCH.
+# debian_sources prints one-line apt sources for SUITE, made from the entries
+# of the machine's release in its sources.list and sources.list.d (one-line
+# and deb822 formats), restricted to DEBIAN_ARCH.
 debian_sources() {
 	local f
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 		[[ -f $f ]] || continue
-		awk -v arch="$deb_arch" '
+		awk -v arch="$deb_arch" -v host="$host_suite" -v want="$suite" '
 			$1 == "deb" {
 				opts = ""; i = 2
 				if ($2 ~ /^\[/) {
@@ -84,24 +87,29 @@ debian_sources() {
 					gsub(/[\[\]]/, "", opts)
 					gsub(/ arch=[^ ]*/, "", opts)
 				}
-				if ($(i+1) !~ /^bookworm/) next
-				line = "deb [arch=" arch opts "] " $i " " $(i+1)
+				if (index($(i+1), host) != 1) next
+				s = want substr($(i+1), length(host) + 1)
+				if (want == "unstable" && s != want) next
+				line = "deb [arch=" arch opts "] " $i " " s
 				for (j = i + 2; j <= NF; j++) line = line " " $j
 				print line
 			}' "$f"
 	done
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[[ -f $f ]] || continue
-		awk -v arch="$deb_arch" '
+		awk -v arch="$deb_arch" -v host="$host_suite" -v want="$suite" '
 			function flush(   n, u, s, uris, suites, opts, a, b) {
 				if (types ~ /(^| )deb( |$)/ && enabled != "no") {
 					opts = "arch=" arch
 					if (signed != "") opts = opts " signed-by=" signed
 					n = split(uri, uris, " "); split(suite, a, " ")
 					for (u = 1; u <= n; u++)
-						for (s in a)
-							if (a[s] ~ /^bookworm/)
-								print "deb [" opts "] " uris[u] " " a[s] " " comps
+						for (s in a) {
+							if (index(a[s], host) != 1) continue
+							b = want substr(a[s], length(host) + 1)
+							if (want == "unstable" && b != want) continue
+							print "deb [" opts "] " uris[u] " " b " " comps
+						}
 				}
 				types = uri = suite = comps = signed = enabled = ""
 			}
@@ -128,7 +136,7 @@ state=$work/apt
 mkdir -p "$state/lists/partial" "$state/archives/partial"
 debian_sources >"$state/sources.list"
 if [[ ! -s $state/sources.list ]]; then
-	log "no Debian bookworm entries in /etc/apt/sources.list or /etc/apt/sources.list.d"
+	log "no entries for Debian $host_suite in /etc/apt/sources.list or /etc/apt/sources.list.d"
 	exit 1
 fi
 : >"$state/status"
@@ -178,19 +186,36 @@ kver=${pkg#linux-image-}
 kdir=$cache/$kver
 log "linux-image-$flavour is $pkg"
 
-if [[ -f $kdir/vmlinuz ]]; then
+if prepared "$kdir"; then
 	echo "$kver" >"$current"
 	echo "$kdir"
 	exit 0
 fi
 
-(cd "$work" && retry apt-get -q "${apt_opts[@]}" download "$pkg:$deb_arch" >&2)
-log "unpacking $(basename "$work"/*.deb)"
-dpkg-deb -x "$work"/*.deb "$work/root"
+# From Linux 7 on, Debian's linux-image-<version> holds neither the kernel
+# nor its modules, but depends on linux-binary-<version>, linux-modules-<version>
+# and linux-base-<version> (modules.builtin), which have them.
+mapfile -t debs < <(apt-cache "${apt_opts[@]}" depends --no-recommends --no-suggests "$pkg:$deb_arch" |
+	awk -v v="$kver" -v a="$deb_arch" '$1 == "Depends:" { sub(/:.*/, "", $2) }
+		$1 == "Depends:" && ($2 == "linux-binary-" v || $2 == "linux-modules-" v || $2 == "linux-base-" v) { print $2 ":" a }')
+(cd "$work" && retry apt-get -q "${apt_opts[@]}" download "$pkg:$deb_arch" "${debs[@]}" >&2)
+for deb in "$work"/*.deb; do
+	log "unpacking $(basename "$deb")"
+	dpkg-deb -x "$deb" "$work/root"
+done
+
+# From trixie on the modules are in /usr/lib/modules, where the machine's
+# kmod does not look.
+if [[ -d $work/root/usr/lib/modules && ! -e $work/root/lib/modules ]]; then
+	mkdir -p "$work/root/lib"
+	ln -s ../usr/lib/modules "$work/root/lib/modules"
+fi
 
 # Debian ships no modules.dep: build it so that modprobe can print the load
 # order, including the soft dependencies (ext4 needs crc32c, for example).
-depmod -b "$work/root" "$kver"
+# (Newer packages ship it, with modules.builtin.bin but not the
+# modules.builtin that depmod would rebuild that from: keep theirs.)
+[[ -f $work/root/lib/modules/$kver/modules.dep ]] || depmod -b "$work/root" "$kver"
 mapfile -t order < <(modprobe -d "$work/root" -S "$kver" --show-depends -a "${wanted[@]}" |
 	awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
 
@@ -202,12 +227,20 @@ for ko in "${order[@]}"; do
 	name=${name%.zst}
 	case $ko in
 	*.ko.xz) xz -dc "$ko" >"$work/out/modules/$n-$name" ;;
+	*.ko.zst) zstd -q -dc "$ko" >"$work/out/modules/$n-$name" ;;
 	*.ko) cp "$ko" "$work/out/modules/$n-$name" ;;
 	*) log "cannot unpack $ko"; exit 1 ;;
 	esac
 	n=$((n + 1))
 done
-cp "$work/root/boot/vmlinuz-$kver" "$work/out/vmlinuz"
+# The kernel is in /boot (vmlinux, uncompressed, on some architectures), or
+# from Linux 7 on next to its modules.
+vmlinuz=
+for f in "$work/root/boot/vmlinuz-$kver" "$work/root/boot/vmlinux-$kver" "$work/root/lib/modules/$kver/vmlinuz" "$work/root/lib/modules/$kver/vmlinux"; do
+	[[ -f $f ]] && { vmlinuz=$f; break; }
+done
+[[ -n $vmlinuz ]] || { log "$pkg holds no kernel image"; exit 1; }
+cp "$vmlinuz" "$work/out/vmlinuz"
 
 # Every wanted module must be a file above or built in.
 for m in "${wanted[@]}"; do
@@ -217,6 +250,7 @@ for m in "${wanted[@]}"; do
 	fi
 done
 
+echo "$modlist" >"$work/out/wanted"
 rm -rf "$kdir"
 mv "$work/out" "$kdir"
 echo "$kver" >"$current"

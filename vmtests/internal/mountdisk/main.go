@@ -1,8 +1,9 @@
-// Command mountdisk prepares the test VM's ext4 disk and then runs its
-// arguments: it mounts the disk on testvm.Ext4Mount and points TMPDIR and
+// Command mountdisk prepares the test VM's disks and then runs its
+// arguments: it limits the slow disk's request queue (testvm.LimitQueues),
+// mounts the ext4 disk on testvm.Ext4Mount and points TMPDIR and
 // AIO_TEST_DIR at a directory there, since the guest's initramfs supports no
-// O_DIRECT. The VM tests install it as the guest's uinit, in front of the
-// command line that vmtest would run.
+// O_DIRECT. The VM tests install it as the guest's uinit, in front of
+// vmtest's guest commands.
 //
 // Usage: mountdisk -- command [args...]
 package main
@@ -29,6 +30,9 @@ func main() {
 	// A failure here is reported but does not stop the tests: the ones that
 	// need the disk then fail with a clearer message than a VM that never
 	// ran them.
+	if err := testvm.LimitQueues(); err != nil {
+		log.Printf("request queues not limited: %v", err)
+	}
 	if err := testvm.MountExt4(); err != nil {
 		log.Printf("ext4 test disk not mounted: %v", err)
 	} else {
