@@ -176,29 +176,54 @@ for attempt in 1 2 3; do
 	sleep $((attempt * 5))
 done
 
-pkg=$(apt-cache "${apt_opts[@]}" depends --no-recommends --no-suggests "linux-image-$flavour:$deb_arch" |
-	awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { sub(/:.*/, "", $2); print $2; exit }')
-if [[ -z $pkg ]]; then
-	log "linux-image-$flavour names no kernel package"
-	exit 1
-fi
-kver=${pkg#linux-image-}
-kdir=$cache/$kver
-log "linux-image-$flavour is $pkg"
+# kernel_of prints the kernel package that version $1 of the metapackage
+# depends on.
+kernel_of() {
+	apt-cache "${apt_opts[@]}" depends --no-recommends --no-suggests "linux-image-$flavour:$deb_arch=$1" |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { sub(/:.*/, "", $2); print $2; exit }'
+}
 
-if prepared "$kdir"; then
-	echo "$kver" >"$current"
-	echo "$kdir"
-	exit 0
-fi
+# download fetches kernel package $1 into $work. From Linux 7 on, Debian's
+# linux-image-<version> holds neither the kernel nor its modules, but depends
+# on linux-binary-<version>, linux-modules-<version> and linux-base-<version>
+# (modules.builtin), which have them.
+download() {
+	local pkg=$1 kver=${1#linux-image-} debs n
+	mapfile -t debs < <(apt-cache "${apt_opts[@]}" depends --no-recommends --no-suggests "$pkg:$deb_arch" |
+		awk -v v="$kver" -v a="$deb_arch" '$1 == "Depends:" { sub(/:.*/, "", $2) }
+			$1 == "Depends:" && ($2 == "linux-binary-" v || $2 == "linux-modules-" v || $2 == "linux-base-" v) { print $2 ":" a }')
+	for n in 1 2; do
+		(cd "$work" && apt-get -q "${apt_opts[@]}" download "$pkg:$deb_arch" "${debs[@]}" >&2) && return 0
+		rm -f "$work"/*.deb
+		sleep $((n * 5))
+	done
+	return 1
+}
 
-# From Linux 7 on, Debian's linux-image-<version> holds neither the kernel
-# nor its modules, but depends on linux-binary-<version>, linux-modules-<version>
-# and linux-base-<version> (modules.builtin), which have them.
-mapfile -t debs < <(apt-cache "${apt_opts[@]}" depends --no-recommends --no-suggests "$pkg:$deb_arch" |
-	awk -v v="$kver" -v a="$deb_arch" '$1 == "Depends:" { sub(/:.*/, "", $2) }
-		$1 == "Depends:" && ($2 == "linux-binary-" v || $2 == "linux-modules-" v || $2 == "linux-base-" v) { print $2 ":" a }')
-(cd "$work" && retry apt-get -q "${apt_opts[@]}" download "$pkg:$deb_arch" "${debs[@]}" >&2)
+# The metapackage's versions, newest first: its newest kernel is used, or,
+# when a mirror lists a package that its pool lacks (bullseye-security's
+# arm64 kernel did), the newest one that downloads.
+mapfile -t metas < <(apt-cache "${apt_opts[@]}" madison "linux-image-$flavour:$deb_arch" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
+((${#metas[@]})) || { log "no linux-image-$flavour for $deb_arch in $suite"; exit 1; }
+pkg=
+for meta in "${metas[@]}"; do
+	candidate=$(kernel_of "$meta")
+	[[ -n $candidate ]] || continue
+	kver=${candidate#linux-image-}
+	kdir=$cache/$kver
+	log "linux-image-$flavour $meta is $candidate"
+	if prepared "$kdir"; then
+		echo "$kver" >"$current"
+		echo "$kdir"
+		exit 0
+	fi
+	if download "$candidate"; then
+		pkg=$candidate
+		break
+	fi
+	log "could not download $candidate; trying an older one"
+done
+[[ -n $pkg ]] || { log "no kernel of linux-image-$flavour downloads"; exit 1; }
 for deb in "$work"/*.deb; do
 	log "unpacking $(basename "$deb")"
 	dpkg-deb -x "$deb" "$work/root"
