@@ -154,3 +154,12 @@ func requireEqual(t testing.TB, got, want []byte, what string) {
 		t.Fatalf("%s: data differs at byte %d (got %d bytes, want %d)", what, i, len(got), len(want))
 	}
 }
+
+// skipUnsupported skips t because the kernel or the filesystem lacks what it
+// tests, as trying it showed. The message begins "unsupported here: ", which
+// the VM tests accept from a guest and list in their summary; they fail a
+// guest run on any other skip (vmtests/internal/testvm.Unsupported).
+func skipUnsupported(t testing.TB, format string, args ...any) {
+	t.Helper()
+	t.Skipf("unsupported here: "+format, args...)
+}

@@ -86,7 +86,7 @@ func TestDontCache(t *testing.T) {
 		if !strings.Contains(err.Error(), "filesystem does not support RWF_DONTCACHE") {
 			t.Fatalf("EOPNOTSUPP without the reason: %v", err)
 		}
-		t.Skipf("the filesystem of %s does not support RWF_DONTCACHE: %v", name, err)
+		skipUnsupported(t, "the filesystem of %s does not support RWF_DONTCACHE: %v", name, err)
 	}
 	if err != nil {
 		t.Fatal(err)

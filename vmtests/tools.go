@@ -2,7 +2,7 @@
 
 package vmtests
 
-// The VM's initramfs is built from these commands (see guestrun_test.go).
+// The VM's initramfs is built from these commands (see initramfs_test.go).
 // Importing them here, in a file that is never compiled, keeps their modules
 // and dependencies in go.mod and go.sum through go mod tidy.
 import (
