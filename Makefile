@@ -13,7 +13,7 @@ SHELL       := /bin/bash
 GO          ?= go
 # The VM tests' architectures and kernels (space-separated, or all); the
 # default set is internal/platform's DefaultRuns. KERNELS empty means each
-# architecture's default kernel.
+# architecture's default kernel; KERNELS without ARCHES is for amd64.
 ARCHES      ?=
 KERNELS     ?=
 STATICCHECK  = honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -28,6 +28,10 @@ func summarize(summaries []*summary) string {
 	w := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(w, "  run\tverdict\ttime\tkernel\tguest tests\tpackage tests\tunsupported here (skipped)")
 	for _, s := range summaries {
+		if s.run.Broken != "" {
+			fmt.Fprintf(w, "  %s\tnot run\t\t\t\t\t%s\n", s.run.Name(), s.run.Broken)
+			continue
+		}
 		verdict := "PASS"
 		if !s.passed {
 			verdict = "FAIL"

@@ -186,6 +186,9 @@ var Arches = []Arch{
 			DebianArch: "s390x", Flavour: "s390x",
 			Kernels: []string{"bookworm", "trixie", "unstable"},
 			Bus:     "ccw", P9Bus: "ccw",
+			Broken: map[string]string{
+				"unstable": "Linux 7.2 oopses in ext4_mb_new_blocks (a bad per-CPU address) under QEMU 7.2's emulation of s390x, with -cpu max and -cpu qemu alike",
+			},
 		},
 	},
 }

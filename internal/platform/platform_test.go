@@ -70,6 +70,11 @@ func runNames(runs []Run) []string {
 }
 
 func TestDefaultRuns(t *testing.T) {
+	for _, r := range DefaultRuns() {
+		if r.Broken != "" {
+			t.Errorf("%s is a default run, but broken: %s", r.Name(), r.Broken)
+		}
+	}
 	got := runNames(DefaultRuns())
 	want := []string{"amd64/bullseye", "amd64/bookworm", "amd64/trixie", "amd64/unstable",
 		"arm64/bookworm", "386/bookworm", "arm/bookworm", "riscv64/trixie", "s390x/bookworm", "ppc64le/bookworm"}
@@ -86,6 +91,7 @@ func TestSelectRuns(t *testing.T) {
 		{"arm64", "", []string{"arm64/bookworm"}},
 		{"amd64 s390x", "bullseye trixie", []string{"amd64/bullseye", "amd64/trixie", "s390x/trixie"}},
 		{"riscv64", "all", []string{"riscv64/trixie", "riscv64/unstable"}},
+		{"s390x", "unstable", []string{"s390x/unstable"}},
 	} {
 		runs, err := SelectRuns(tc.arches, tc.kernels)
 		if err != nil {

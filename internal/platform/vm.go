@@ -29,6 +29,11 @@ type VM struct {
 	// NVMe tells whether the machine has a PCI bus for QEMU's NVMe
 	// controller.
 	NVMe bool
+
+	// Broken lists kernels (by suite) that Debian has for the
+	// architecture but that cannot run the tests under the QEMU that the
+	// VM tests use, with the reason. Their runs are reported, not made.
+	Broken map[string]string
 }
 
 // VirtioDevice returns the QEMU device of the virtio kind ("blk", "9p") on
@@ -76,6 +81,8 @@ var Kernels = []Kernel{
 type Run struct {
 	Arch   Arch
 	Kernel Kernel
+	// Broken, if not empty, says why the run cannot be made (VM.Broken).
+	Broken string
 }
 
 // Name returns "arch/suite".
@@ -91,7 +98,7 @@ func DefaultRuns() []Run {
 	for _, goarch := range []string{"arm64", "386", "arm", "riscv64", "s390x", "ppc64le"} {
 		a, _ := Find(goarch)
 		k, _ := findKernel(a.VM.Kernels[0])
-		runs = append(runs, Run{a, k})
+		runs = append(runs, Run{a, k, a.VM.Broken[k.Suite]})
 	}
 	return runs
 }
@@ -141,7 +148,7 @@ func SelectRuns(arches, kernels string) ([]Run, error) {
 		}
 		for _, k := range Kernels {
 			if slices.Contains(want, k.Suite) && slices.Contains(a.VM.Kernels, k.Suite) {
-				runs = append(runs, Run{a, k})
+				runs = append(runs, Run{a, k, a.VM.Broken[k.Suite]})
 			}
 		}
 	}
