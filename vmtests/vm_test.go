@@ -11,7 +11,7 @@
 // The VM's devices (see internal/testvm), on the virtio transports of the
 // architecture's row in internal/platform: PCI, but channel I/O (ccw) on
 // s390x, and virtio-mmio for the 9p directories on 32-bit ARM. A machine
-// without PCI has no NVMe disk.
+// whose QEMU has no NVMe controller (s390x) has no NVMe disk.
 //
 //	virtio-blk serial aio-raw   4 MiB, 512-byte logical blocks; the pattern
 //	                            with seed testvm.ImageSeed throughout.

@@ -26,8 +26,9 @@ type VM struct {
 	// 9p directories, which may also be "mmio" (virtio-9p-device).
 	Bus   string
 	P9Bus string
-	// NVMe tells whether the machine has a PCI bus for QEMU's NVMe
-	// controller.
+	// NVMe tells whether QEMU has its NVMe controller for the machine:
+	// Debian's qemu-system-s390x 7.2 does not ("'nvme' is not a valid
+	// device model name").
 	NVMe bool
 
 	// Broken lists kernels (by suite) that Debian has for the

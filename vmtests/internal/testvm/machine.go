@@ -10,7 +10,8 @@ import (
 
 // DisksParam is the kernel command line parameter through which the host
 // tells the guest which of All it attached, by serial, comma-separated: a
-// machine without PCI has no NVMe controller (internal/platform says which).
+// machine whose QEMU has no NVMe controller gets no NVMe disk
+// (internal/platform says which).
 const DisksParam = "aio.disks"
 
 // Unsupported begins the message of a test that skips because the kernel or
