@@ -27,14 +27,18 @@ func directIOAlignment(fd int) alignment {
 		return alignment{mem: st.Dio_mem_align, offset: st.Dio_offset_align}
 	}
 	if err == nil && st.Mode&unix.S_IFMT == unix.S_IFBLK {
-		// BLKSSZGET stores a C int: reading it into a Go int, as
-		// unix.IoctlGetInt does, shifts it 32 bits on 64-bit big-endian
-		// machines.
-		if size, err := unix.IoctlGetUint32(fd, unix.BLKSSZGET); err == nil && size > 0 {
+		if size, err := logicalBlockSize(fd); err == nil && size > 0 {
 			return alignment{mem: 512, offset: size}
 		}
 	}
 	return defaultAlignment
+}
+
+// logicalBlockSize returns the logical block size of the block device fd.
+// BLKSSZGET stores a C int: reading it into a Go int, as unix.IoctlGetInt
+// does, shifts it 32 bits on 64-bit big-endian machines.
+func logicalBlockSize(fd int) (uint32, error) {
+	return unix.IoctlGetUint32(fd, unix.BLKSSZGET)
 }
 
 // check reports the first misalignment of an I/O at off with buffer b. With
