@@ -61,16 +61,19 @@ test-host:
 # test build, then the layout tests under its QEMU user-mode emulator where it
 # has one (user mode has no AIO, so only they run there, with the BLKSSZGET
 # test, which reads a C int that big-endian machines misread as a Go int).
+# A skip there fails: the BLKSSZGET test needs a block device it can open.
 cross:
 	@command -v qemu-s390x-static >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-user-static; }
-	@$(GO) run ./gen -arches | while read -r a emulator; do \
+	@host=$$($(GO) env GOHOSTARCH); $(GO) run ./gen -arches | while read -r a emulator; do \
 		echo "GOARCH=$$a: vet and test build"; \
 		GOARCH=$$a $(GO) vet ./... && GOARCH=$$a $(GO) test -c -o /tmp/aio-cross-$$a.test . || exit 1; \
-		[ "$$a" != "$$($(GO) env GOHOSTARCH)" ] || continue; \
+		[ "$$a" != "$$host" ] || continue; \
 		if [ "$$emulator" = - ]; then echo "GOARCH=$$a: no user-mode emulator"; continue; fi; \
 		echo "GOARCH=$$a: layout tests under $$emulator"; \
-		$$emulator /tmp/aio-cross-$$a.test -test.run '^(TestLayout|TestPrepareUsesRWFlags|TestLogicalBlockSize)$$' -test.v -test.count=1 | grep -E '^(--- |ok|PASS|FAIL)' ; \
-		[ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
+		out=$$($$emulator /tmp/aio-cross-$$a.test -test.run '^(TestLayout|TestPrepareUsesRWFlags|TestLogicalBlockSize)$$' -test.v -test.count=1); rc=$$?; \
+		grep -E '^(--- |ok|PASS|FAIL)' <<<"$$out"; \
+		[ $$rc -eq 0 ] || exit 1; \
+		! grep -q -- '--- SKIP' <<<"$$out" || { echo "GOARCH=$$a: a test skipped under $$emulator"; exit 1; }; \
 	done
 	@rm -f /tmp/aio-cross-*.test
 

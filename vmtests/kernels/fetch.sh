@@ -59,18 +59,6 @@ for tool in apt-get apt-cache dpkg-deb depmod modprobe xz zstd; do
 	command -v "$tool" >/dev/null || { log "missing $tool (apt-get install kmod xz-utils zstd)"; exit 1; }
 done
 
-# retry runs a command up to five times: a mirror index can be briefly
-# inconsistent while it is being updated.
-retry() {
-	local n
-	for n in 1 2 3 4 5; do
-		"$@" && return 0
-		log "attempt $n of: $* failed"
-		sleep $((n * 5))
-	done
-	return 1
-}
-
 # debian_sources prints one-line apt sources for SUITE, made from the entries
 # of the machine's release in its sources.list and sources.list.d (one-line
 # and deb822 formats), restricted to DEBIAN_ARCH.
