@@ -1,0 +1,26 @@
+// Package wal is a write-ahead log on kernel AIO: the package's showcase
+// client, built on its public API alone.
+//
+// Many goroutines call Log.Append at once; each call returns once its
+// record is durable, with the record's sequence number. Records are framed
+// with their length and a chained CRC-32C and packed into aligned blocks,
+// which are written with O_DIRECT and aio.FlagDSync (RWF_DSYNC), several at
+// a time; the last block is written again as it fills, and the records that
+// arrive while it is being written go in the next write of it (group
+// commit). Acknowledgements go out in sequence order. The file is zeroed
+// ahead of the log in the background, so that every write of the log is an
+// overwrite of allocated blocks, whose durability costs a FUA write or a
+// cache flush and no journal commit.
+//
+// Open recovers a log: it reads the records up to the first one that does
+// not check, and ends the log there with a session mark whose random bytes
+// enter the CRC chain, so that records a crashed session left further on can
+// never be taken for part of the log. Close waits for what is in flight.
+//
+// GroupCommitLog is the same log written the way Go programs do it without
+// AIO, for comparison: buffered writes and fdatasync(2) from one flusher.
+// Both read and write the same files.
+//
+// The format is in format.go. A log is one file that grows; a production
+// log would also split it into segments and recycle them.
+package wal

@@ -1,0 +1,118 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/linuxaio/aio"
+)
+
+// Options configure a Log or a GroupCommitLog. A nil *Options, and each
+// field left zero, gives the default.
+type Options struct {
+	// Context is the Context a Log submits through, shared with the
+	// program's other I/O; nil makes the Log one of its own, which Close
+	// closes. A GroupCommitLog does not use it.
+	Context *aio.Context
+	// MaxRecordSize is the largest record Append accepts: 1 MiB by
+	// default, at most 1 GiB − 1.
+	MaxRecordSize int
+	// BlockSize is the unit of the log's writes, a power of two from 512
+	// to 1 MiB and a multiple of the file's O_DIRECT alignment: by default
+	// 4096, or the alignment if that is larger. An existing log keeps the
+	// block size it was made with; another one here is an error.
+	BlockSize int
+	// MaxInFlight is how many block writes a Log keeps in flight at once:
+	// 64 by default. A GroupCommitLog has one write in flight.
+	MaxInFlight int
+	// Preallocate is how far ahead of the end of the log the file is
+	// written with zeroes, so that every write of a record overwrites
+	// blocks that are already allocated and written: such a write needs no
+	// change to the filesystem's metadata, and its durability costs one
+	// FUA write or cache flush rather than a journal commit. 64 MiB by
+	// default; it is rounded up to whole blocks.
+	Preallocate int64
+}
+
+const (
+	defaultMaxRecordSize = 1 << 20
+	defaultBlockSize     = 4096
+	defaultMaxInFlight   = 64
+	defaultPreallocate   = 64 << 20
+
+	minBlockSize = 512
+	maxBlockSize = 1 << 20
+)
+
+// Errors that the logs return; they are wrapped with details, so test them
+// with errors.Is.
+var (
+	// ErrClosed is returned by Append after Close. errors.Is(err,
+	// os.ErrClosed) holds for it too.
+	ErrClosed = fmt.Errorf("wal: log closed: %w", os.ErrClosed)
+	// ErrTooLarge is returned by Append for a record over MaxRecordSize.
+	ErrTooLarge = errors.New("wal: record too large")
+	// ErrCorrupt is returned by Open for a file that is not a log or whose
+	// header is damaged. A torn tail is not corruption: Open cuts it off.
+	ErrCorrupt = errors.New("wal: not a valid log")
+)
+
+// settings are Options with the defaults filled in.
+type settings struct {
+	ctx           *aio.Context
+	maxRecordSize int
+	blockSize     int // 0: the default for the file
+	maxInFlight   int
+	preallocate   int64
+}
+
+// settle checks o and fills in the defaults.
+func (o *Options) settle() (settings, error) {
+	var s settings
+	if o != nil {
+		s = settings{o.Context, o.MaxRecordSize, o.BlockSize, o.MaxInFlight, o.Preallocate}
+	}
+	switch {
+	case s.maxRecordSize < 0 || s.maxRecordSize > maxPayload:
+		return s, fmt.Errorf("wal: MaxRecordSize %d: want 0 (1 MiB) up to %d", s.maxRecordSize, maxPayload)
+	case s.blockSize != 0 && (s.blockSize < minBlockSize || s.blockSize > maxBlockSize || s.blockSize&(s.blockSize-1) != 0):
+		return s, fmt.Errorf("wal: BlockSize %d: want 0 (the default) or a power of two from %d to %d", s.blockSize, minBlockSize, maxBlockSize)
+	case s.maxInFlight < 0:
+		return s, fmt.Errorf("wal: MaxInFlight %d: want 0 (%d) or more", s.maxInFlight, defaultMaxInFlight)
+	case s.preallocate < 0:
+		return s, fmt.Errorf("wal: Preallocate %d: want 0 (64 MiB) or more bytes", s.preallocate)
+	}
+	if s.maxRecordSize == 0 {
+		s.maxRecordSize = defaultMaxRecordSize
+	}
+	if s.maxInFlight == 0 {
+		s.maxInFlight = defaultMaxInFlight
+	}
+	if s.preallocate == 0 {
+		s.preallocate = defaultPreallocate
+	}
+	return s, nil
+}
+
+// chooseBlockSize returns the block size of a new log on a file whose
+// O_DIRECT alignment is align.
+func (s settings) chooseBlockSize(align int) (int, error) {
+	bs := s.blockSize
+	if bs == 0 {
+		bs = max(defaultBlockSize, align)
+	}
+	if bs%align != 0 {
+		return 0, fmt.Errorf("wal: BlockSize %d is not a multiple of the file's O_DIRECT alignment, %d bytes", bs, align)
+	}
+	return bs, nil
+}
+
+// checkAppend says what is wrong with appending record to a log whose
+// records may have up to max bytes.
+func checkAppend(record []byte, max int) error {
+	if len(record) > max {
+		return fmt.Errorf("%w: %d bytes, over the log's MaxRecordSize of %d", ErrTooLarge, len(record), max)
+	}
+	return nil
+}
