@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/linuxaio/aio"
@@ -81,8 +82,13 @@ type write struct {
 	lastFilled int // bytes of the last block that were placed when it was submitted
 }
 
-// maxWriteBytes bounds one request of the submitter.
-const maxWriteBytes = 256 << 10
+// maxWriteBytes bounds one request of the submitter, and ringBytes is the
+// least staging memory: records that arrive while the ring is full of
+// blocks not yet durable wait.
+const (
+	maxWriteBytes = 1 << 20
+	ringBytes     = 4 << 20
+)
 
 // Open opens the log in the file at path, creating it if it is missing, and
 // recovers it: it reads the records to the first one that does not check (a
@@ -95,6 +101,12 @@ func Open(path string, opts *Options) (*Log, error) {
 		return nil, err
 	}
 	l := &Log{s: s, path: path, c: s.ctx, work: make(chan struct{}, 1)}
+	if l.s.maxInFlight == 0 {
+		l.s.maxInFlight = defaultMaxInFlight
+		if flushesEachWrite(filepath.Dir(path)) {
+			l.s.maxInFlight = flushMaxInFlight
+		}
+	}
 	if l.c == nil {
 		if l.c, err = aio.NewContext(s.maxInFlight + 4); err != nil {
 			return nil, err
@@ -130,7 +142,7 @@ func (l *Log) open() error {
 	}
 	l.bs = int64(l.rec.blockSize)
 	l.maxIO = max(1, maxWriteBytes/l.rec.blockSize)
-	blocks := max(2*l.s.maxInFlight, (l.s.maxRecordSize+frameSize)/l.rec.blockSize+2)
+	blocks := max(ringBytes/l.rec.blockSize, 2*l.s.maxInFlight, (l.s.maxRecordSize+frameSize)/l.rec.blockSize+2)
 	l.ring = newRing(l.rec.blockSize, blocks)
 	l.end, l.durable, l.crc, l.seq = l.rec.end.offset, l.rec.end.offset, l.rec.end.crc, l.rec.end.lastSeq
 	if err := l.ring.start(l.end, st); err != nil {

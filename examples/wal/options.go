@@ -23,8 +23,14 @@ type Options struct {
 	// 4096, or the alignment if that is larger. An existing log keeps the
 	// block size it was made with; another one here is an error.
 	BlockSize int
-	// MaxInFlight is how many block writes a Log keeps in flight at once:
-	// 64 by default. A GroupCommitLog has one write in flight.
+	// MaxInFlight is how many writes a Log keeps in flight at once, each of
+	// one block or of a run of adjacent blocks. By default it is 64, or 1
+	// where the file's device has a volatile write cache and no FUA
+	// (queue/write_cache "write back", queue/fua 0 in sysfs): there the
+	// kernel follows every durable write with a flush of the device's whole
+	// cache, and one write at a time, of every block that has filled
+	// meanwhile, commits the most per flush. A GroupCommitLog has one write
+	// in flight.
 	MaxInFlight int
 	// Preallocate is how far ahead of the end of the log the file is
 	// written with zeroes, so that every write of a record overwrites
@@ -39,6 +45,7 @@ const (
 	defaultMaxRecordSize = 1 << 20
 	defaultBlockSize     = 4096
 	defaultMaxInFlight   = 64
+	flushMaxInFlight     = 1
 	defaultPreallocate   = 64 << 20
 
 	minBlockSize = 512
@@ -85,9 +92,6 @@ func (o *Options) settle() (settings, error) {
 	}
 	if s.maxRecordSize == 0 {
 		s.maxRecordSize = defaultMaxRecordSize
-	}
-	if s.maxInFlight == 0 {
-		s.maxInFlight = defaultMaxInFlight
 	}
 	if s.preallocate == 0 {
 		s.preallocate = defaultPreallocate
