@@ -113,4 +113,4 @@ func (p *preallocator) run(ctx context.Context) {
 	}
 }
 
-func alignUp(n, a int64) int64   { return (n + a - 1) / a * a }
+func alignUp(n, a int64) int64 { return (n + a - 1) / a * a }
