@@ -6,7 +6,8 @@
 #   make check-gen  regenerate and fail if anything changed
 #   make lint       gofmt, go vet, staticcheck
 #   make vmtest     the VM tests alone: ARCHES=all KERNELS=all for the whole matrix
-#   make bench      Go benchmarks, then aiobench -compare -goals on a loop device and a disk file (root)
+#   make bench      Go benchmarks, aiobench -compare -goals on a loop device and a disk file,
+#                   then the two logs of examples/wal side by side (root)
 #   make fuzz       FuzzRequest for FUZZTIME (1m) beyond its seeds, which every test run tries
 
 SHELL       := /bin/bash
@@ -96,6 +97,7 @@ vmtest:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 .
 	./bench/bench.sh
+	./bench/log.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) .
