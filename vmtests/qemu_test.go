@@ -21,12 +21,14 @@ type guest struct {
 	initramfs string
 	disks     []guestDisk
 	shares    []share
+	params    []string // more kernel command line parameters
 }
 
 // A guestDisk is a disk of testvm and its image.
 type guestDisk struct {
 	disk  testvm.Disk
 	image string
+	cache string // QEMU's cache mode of the drive; empty for its default
 }
 
 // A share is a host directory that the guest mounts over 9p on
@@ -47,10 +49,10 @@ func (g *guest) cmdline() []string {
 	// -nographic puts the console on standard output; -no-reboot with
 	// panic=-1 makes a kernel panic end QEMU.
 	args = append(args, "-nographic", "-no-reboot", "-kernel", g.kernel, "-initrd", g.initramfs)
-	kernelArgs := []string{"console=" + g.vm.Console, "panic=-1", "VMTEST_IN_GUEST=1"}
+	kernelArgs := append([]string{"console=" + g.vm.Console, "panic=-1", "VMTEST_IN_GUEST=1"}, g.params...)
 	var attached []testvm.Disk
 	for i, d := range g.disks {
-		args = append(args, diskArgs(d.disk, d.image, fmt.Sprintf("disk%d", i), g.vm.Bus)...)
+		args = append(args, diskArgs(d, fmt.Sprintf("disk%d", i), g.vm.Bus)...)
 		attached = append(attached, d.disk)
 	}
 	kernelArgs = append(kernelArgs, testvm.DisksParamValue(attached))
@@ -109,9 +111,10 @@ func (g *guest) run(timeout time.Duration, log *os.File, onLine func(string)) er
 	return nil
 }
 
-// diskArgs returns the QEMU arguments that attach the image img as d, on
-// the virtio transport bus for virtio disks.
-func diskArgs(d testvm.Disk, img, id, bus string) []string {
+// diskArgs returns the QEMU arguments that attach gd, on the virtio
+// transport bus for virtio disks.
+func diskArgs(gd guestDisk, id, bus string) []string {
+	d, img := gd.disk, gd.image
 	drive := fmt.Sprintf("if=none,id=%s,", id)
 	if d.Faulty {
 		// Both kinds of error go to the guest, rather than stopping the
@@ -119,6 +122,9 @@ func diskArgs(d testvm.Disk, img, id, bus string) []string {
 		drive += faultyDriveOptions(img) + ",rerror=report,werror=report"
 	} else {
 		drive += fmt.Sprintf("file=%s,format=raw", img)
+	}
+	if gd.cache != "" {
+		drive += ",cache=" + gd.cache
 	}
 	if d.IOPS != 0 {
 		drive += fmt.Sprintf(",throttling.iops-total=%d", d.IOPS)

@@ -152,7 +152,7 @@ func testRun(t *testing.T, run platform.Run, builds *archBuilds, logs string, s 
 		if err := buildImage(d, img, dir); err != nil {
 			t.Fatal(err)
 		}
-		g.disks = append(g.disks, guestDisk{d, img})
+		g.disks = append(g.disks, guestDisk{disk: d, image: img})
 	}
 
 	console, err := os.Create(filepath.Join(logs, strings.ReplaceAll(run.Name(), "/", "-")+".log"))

@@ -1,0 +1,357 @@
+package vmtests
+
+// TestCrash is the crash test of examples/wal: a guest (package crashguest)
+// appends to the log from many goroutines and reports each acknowledged
+// record to the host; the host kills QEMU with SIGKILL at a random moment,
+// boots the guest again on the same disk image, and checks that every
+// record the guest had reported is in the recovered log, intact, and that
+// no record that does not check was taken into it.
+//
+// The crash VM's devices:
+//
+//	virtio-blk serial aio-ext4  64 MiB ext4 file system, as TestVM's; the
+//	                            log is its file wal.log. QEMU's cache mode
+//	                            of the drive is the configuration's.
+//	virtio-9p  tag gotestdata   the crashguest test binary, and what the
+//	                            guest reports (internal/crashlog's files).
+//
+// Killing QEMU loses what the guest had not handed to the virtual device
+// (and, with cache=writeback, what QEMU had not written to the image file
+// yet, which the host's page cache keeps); it does not drop a device's
+// volatile cache, which only a power cut of real hardware would.
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/linuxaio/aio/internal/platform"
+	"github.com/linuxaio/aio/vmtests/internal/crashlog"
+	"github.com/linuxaio/aio/vmtests/internal/testvm"
+)
+
+// A crashConfig is one series of kills.
+type crashConfig struct {
+	name   string
+	goarch string
+	cache  string // QEMU's cache mode of the log's disk
+	kills  int
+}
+
+var crashConfigs = []crashConfig{
+	{"amd64-cache-none", "amd64", "none", 10},
+	{"amd64-cache-writeback", "amd64", "writeback", 10},
+	{"386", "386", "none", 4},     // 32-bit
+	{"s390x", "s390x", "none", 4}, // big-endian
+}
+
+// envCrashConfigs selects configurations by name, comma-separated, and
+// envCrashKills sets the number of kills of each, for shorter runs.
+const (
+	envCrashConfigs = "AIO_CRASH_CONFIGS"
+	envCrashKills   = "AIO_CRASH_KILLS"
+)
+
+const (
+	crashGuestPackage = "github.com/linuxaio/aio/vmtests/crashguest"
+	crashBootTimeout  = 4 * time.Minute
+)
+
+func TestCrash(t *testing.T) {
+	if os.Getenv(envEnable) == "" {
+		t.Skipf("the crash test boots QEMU for many minutes: run it with make vmtest, which sets %s=1", envEnable)
+	}
+	configs := crashConfigs
+	if names := os.Getenv(envCrashConfigs); names != "" {
+		configs = nil
+		for _, c := range crashConfigs {
+			if strings.Contains(","+names+",", ","+c.name+",") {
+				configs = append(configs, c)
+			}
+		}
+		if len(configs) == 0 {
+			t.Fatalf("%s=%q names no configuration", envCrashConfigs, names)
+		}
+	}
+	if k := os.Getenv(envCrashKills); k != "" {
+		n, err := strconv.Atoi(k)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a number of kills, 1 or more", envCrashKills, k)
+		}
+		configs = slices.Clone(configs)
+		for i := range configs {
+			configs[i].kills = n
+		}
+	}
+	logs, err := os.MkdirTemp("", "aio-crashtest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary []string
+	built := map[string]*crashBuild{}
+	builds := t.TempDir() // outlives the subtests, which share the builds
+	for _, c := range configs {
+		start := time.Now()
+		var st crashStats
+		t.Run(c.name, func(t *testing.T) {
+			b := built[c.goarch]
+			if b == nil {
+				b = buildCrash(t, c.goarch, filepath.Join(builds, c.goarch))
+				built[c.goarch] = b
+			}
+			st = crashSeries(t, c, b, logs)
+		})
+		summary = append(summary, fmt.Sprintf("%-22s %-24s %5d kills %8d acknowledged %8d recovered at the last boot %5d lost %2d boots again  %v",
+			c.name, st.kernel, st.kills, st.acked, st.recovered, st.lost, st.retries, time.Since(start).Round(time.Second)))
+	}
+	t.Logf("crash test summary (console logs in %s):\n%s", logs, strings.Join(summary, "\n"))
+}
+
+// A crashBuild is what every boot of an architecture uses.
+type crashBuild struct {
+	run       platform.Run
+	kernelDir string
+	initramfs string
+	binary    string
+}
+
+// buildCrash builds, in dir, what the boots of goarch use.
+func buildCrash(t *testing.T, goarch, dir string) *crashBuild {
+	runs, err := platform.SelectRuns(goarch, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := installTools(runs); err != nil {
+		t.Fatal(err)
+	}
+	b := &crashBuild{run: runs[0]}
+	if b.kernelDir, err = fetchKernel(b.run); err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(dir, "base.cpio")
+	if err := os.MkdirAll(filepath.Join(dir, "scratch"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := buildBaseInitramfs(t, goarch, base, filepath.Join(dir, "scratch")); err != nil {
+		t.Fatal(err)
+	}
+	b.initramfs = filepath.Join(dir, "initramfs.cpio")
+	if err := writeInitramfs(b.initramfs, base, b.kernelDir); err != nil {
+		t.Fatal(err)
+	}
+	b.binary = filepath.Join(dir, "crashguest.test")
+	if err := buildTest(crashGuestPackage, b.binary, goarch); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// crashStats are a series' figures.
+type crashStats struct {
+	kernel                                 string
+	kills, acked, recovered, lost, retries int
+}
+
+// crashSeries makes c.kills kills and a last boot that only recovers.
+func crashSeries(t *testing.T, c crashConfig, b *crashBuild, logs string) crashStats {
+	st := crashStats{kernel: filepath.Base(b.kernelDir)}
+	dir := t.TempDir()
+	img := filepath.Join(dir, "ext4.img")
+	if err := buildImage(testvm.Ext4, img, dir); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0))
+	acked := make([]int, crashlog.Writers) // records of each writer acknowledged so far
+	for boot := 0; boot <= c.kills; boot++ {
+		last := boot == c.kills
+		var delay time.Duration
+		if !last {
+			delay = 200*time.Millisecond + time.Duration(rng.Int64N(int64(2800*time.Millisecond)))
+		}
+		shared, console, err := crashBoot(c, b, img, logs, fmt.Sprintf("boot%d", boot), last, delay)
+		if _, serr := os.Stat(filepath.Join(shared, crashlog.RecoveredFile)); err != nil && serr != nil {
+			// The guest never got as far as the log (its uinit did not
+			// run, once, on 386): the disk is as it was, so boot again.
+			t.Logf("boot %d: the guest did not start (%v; console in %s): booting again", boot, err, console)
+			st.retries++
+			shared, console, err = crashBoot(c, b, img, logs, fmt.Sprintf("boot%d-again", boot), last, delay)
+		}
+		if err != nil {
+			t.Fatalf("boot %d: %v (console in %s)", boot, err, console)
+		}
+
+		r, err := readRecovery(filepath.Join(shared, crashlog.RecoveredFile))
+		if err != nil {
+			t.Fatalf("boot %d: %v (console in %s)", boot, err, console)
+		}
+		if r.Bad > 0 {
+			t.Errorf("boot %d: the recovered log has %d records that do not check; the first: %s", boot, r.Bad, r.Problem)
+		}
+		recovered := 0
+		for w := range acked {
+			if r.PerWriter[w] < acked[w] {
+				t.Errorf("boot %d: writer %d had %d records acknowledged, %d recovered", boot, w, acked[w], r.PerWriter[w])
+				st.lost += acked[w] - r.PerWriter[w]
+			}
+			recovered += r.PerWriter[w]
+		}
+		st.recovered = recovered
+		if r.Reset {
+			clear(acked)
+		}
+		if last {
+			res := checkEvents(filepath.Join(shared, "results.json"), readGuestEvents)
+			for _, f := range res.failures {
+				t.Errorf("last boot: %s", f)
+			}
+			break
+		}
+		n, err := readAcks(filepath.Join(shared, crashlog.AcksFile), acked)
+		if err != nil {
+			t.Fatalf("boot %d: %v", boot, err)
+		}
+		st.kills++
+		st.acked += n
+		t.Logf("boot %d: recovered %d records (log seq %d); killed %v after appending began, %d records acknowledged",
+			boot, recovered, r.LastSeq, delay, n)
+	}
+	return st
+}
+
+// crashBoot boots the guest once on img, with a new shared directory
+// named name, and returns that directory and the console log's path. The
+// guest appends until it is killed delay after it began, unless last, when
+// it only recovers.
+func crashBoot(c crashConfig, b *crashBuild, img, logs, name string, last bool, delay time.Duration) (shared, console string, err error) {
+	shared = filepath.Join(filepath.Dir(img), name)
+	bin := filepath.Join(shared, "tests", crashGuestPackage, "crashguest.test")
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		return shared, "", err
+	}
+	if err := os.Link(b.binary, bin); err != nil {
+		return shared, "", err
+	}
+	mode := crashlog.ModeAppend
+	if last {
+		mode = crashlog.ModeRecover
+	}
+	g := &guest{
+		vm:        b.run.Arch.VM,
+		kernel:    filepath.Join(b.kernelDir, "vmlinuz"),
+		initramfs: b.initramfs,
+		disks:     []guestDisk{{disk: testvm.Ext4, image: img, cache: c.cache}},
+		shares:    []share{{shared, testvm.SharedTag}},
+		params:    []string{crashlog.ModeParam + "=" + mode},
+	}
+	f, err := os.Create(filepath.Join(logs, c.name+"-"+name+".log"))
+	if err != nil {
+		return shared, "", err
+	}
+	defer f.Close()
+	if last {
+		return shared, f.Name(), g.run(crashBootTimeout, f, func(string) {})
+	}
+	return shared, f.Name(), g.runAndKill(crashBootTimeout, f, filepath.Join(shared, crashlog.AppendingFile), delay)
+}
+
+// readRecovery reads the guest's report of its recovery.
+func readRecovery(path string) (crashlog.Recovery, error) {
+	var r crashlog.Recovery
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return r, fmt.Errorf("the guest reported no recovery: %w", err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("the guest's recovery report: %w", err)
+	}
+	if len(r.PerWriter) != crashlog.Writers {
+		return r, fmt.Errorf("the guest's recovery report has %d writers, want %d", len(r.PerWriter), crashlog.Writers)
+	}
+	return r, nil
+}
+
+// readAcks reads the acknowledgements of a boot into acked, the number of
+// records of each writer acknowledged, and returns how many it read. A
+// last line cut short by the kill is not an acknowledgement.
+func readAcks(path string, acked []int) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("the guest reported no acknowledgements: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return 0, err
+	}
+	text := string(b)
+	if i := strings.LastIndexByte(text, '\n'); i >= 0 {
+		text = text[:i+1]
+	} else {
+		text = ""
+	}
+	n := 0
+	s := bufio.NewScanner(strings.NewReader(text))
+	for s.Scan() {
+		var w, c int
+		if _, err := fmt.Sscanf(s.Text(), "%d %d", &w, &c); err != nil || w < 0 || w >= len(acked) {
+			return n, fmt.Errorf("acknowledgement %q: not a writer and a counter", s.Text())
+		}
+		if c+1 > acked[w] {
+			acked[w] = c + 1
+		}
+		n++
+	}
+	return n, nil
+}
+
+// runAndKill boots g, waits until the file ready exists, then waits delay
+// more and kills QEMU with SIGKILL. It fails if QEMU exits first, or if
+// ready does not appear within timeout.
+func (g *guest) runAndKill(timeout time.Duration, log *os.File, ready string, delay time.Duration) error {
+	args := g.cmdline()
+	fmt.Fprintf(log, "$ %s %s\n", g.vm.QEMU, strings.Join(args, " "))
+	cmd := exec.Command(g.vm.QEMU, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(timeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("QEMU exited (%v) before the guest began appending", err)
+		case <-deadline:
+			cmd.Process.Kill()
+			<-exited
+			return fmt.Errorf("the guest did not begin appending within %v", timeout)
+		case <-tick.C:
+		}
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+	}
+	select {
+	case err := <-exited:
+		return fmt.Errorf("QEMU exited (%v) %v after the guest began appending, before it was killed", err, delay)
+	case <-time.After(delay):
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		return err
+	}
+	<-exited
+	return nil
+}
