@@ -6,8 +6,8 @@
 #   make check-gen  regenerate and fail if anything changed
 #   make lint       gofmt, go vet, staticcheck
 #   make vmtest     the VM tests alone: ARCHES=all KERNELS=all for the whole matrix
-#   make bench      Go benchmarks, aiobench -compare -goals on a loop device and a disk file,
-#                   then the two logs of examples/wal side by side (root)
+#   make bench      Go benchmarks, then aiobench -compare -goals on a loop device and a disk
+#                   file: reads, writes, durable writes and the logs of examples/wal (root)
 #   make fuzz       FuzzRequest for FUZZTIME (1m) beyond its seeds, which every test run tries
 
 SHELL       := /bin/bash
@@ -97,7 +97,6 @@ vmtest:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 .
 	./bench/bench.sh
-	./bench/log.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) .

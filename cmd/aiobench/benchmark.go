@@ -11,6 +11,9 @@ import (
 // benchmark prepares the target, carries out every planned run and sums
 // them up.
 func benchmark(ctx context.Context, cfg *config, progress progressOutput) (rep *report, err error) {
+	if cfg.log {
+		return benchmarkLog(ctx, cfg, progress)
+	}
 	engines := cfg.engines
 	var notes []string
 	var fioPath string
@@ -66,7 +69,7 @@ func benchmark(ctx context.Context, cfg *config, progress progressOutput) (rep *
 	}
 	rep.Summary = summarize(rep.Runs)
 	if cfg.goals {
-		rep.Goals = judgeGoals(rep.Summary, rep.GOMAXPROCS)
+		rep.Goals = judgeGoals(rep.Summary, goalSetting{kind: rep.kind(), gomaxprocs: rep.GOMAXPROCS, ram: t.RAM})
 	}
 	return rep, nil
 }
@@ -81,7 +84,8 @@ func carryOut(ctx context.Context, cfg *config, t target, planned plannedRun, fi
 	if err != nil {
 		return result{}, err
 	}
-	j := job{engine: planned.engine, path: t.Path, workload: w, queueDepth: planned.queueDepth, runtime: cfg.runtime}
+	j := job{engine: planned.engine, path: t.Path, workload: w, queueDepth: planned.queueDepth, runtime: cfg.runtime,
+		dsync: cfg.sync == syncDSync}
 	if isFioEngine(planned.engine) {
 		return runFio(ctx, j, fioPath, progress)
 	}

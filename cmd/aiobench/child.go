@@ -43,11 +43,15 @@ func runInChild(ctx context.Context, cfg *config, t target, run plannedRun, prog
 // childArguments is the command line of a child: the same settings, one
 // engine, one queue depth, the target named exactly.
 func childArguments(cfg *config, t target, run plannedRun) []string {
+	if cfg.log {
+		return logChildArguments(cfg, run)
+	}
 	return []string{
 		"-file", t.Path,
 		"-size", strconv.FormatInt(t.Size, 10),
 		"-rw", cfg.pattern,
 		"-rwmix", strconv.Itoa(cfg.readMix),
+		"-sync", cfg.sync,
 		"-bs", strconv.Itoa(cfg.blockSize),
 		"-qd", strconv.Itoa(run.queueDepth),
 		"-runtime", cfg.runtime.String(),

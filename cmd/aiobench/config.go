@@ -12,7 +12,7 @@ import (
 )
 
 // engineNames lists the engines in the order that reports show them.
-var engineNames = []string{"aio", "aio-batch", "getevents", "pread", "fio", "fio-best"}
+var engineNames = []string{"aio", "aio-batch", "getevents", "pread", fdatasyncEngine, "fio", "fio-best"}
 
 // Limits that keep a mistyped flag from asking for something absurd.
 const (
@@ -31,6 +31,7 @@ type config struct {
 	size        int64  // bytes of the target to use; 0 means the default
 	pattern     string // one of accessPatterns
 	readMix     int    // percentage of reads for randrw
+	sync        string // one of syncModes: whether every write is durable
 	blockSize   int
 	queueDepths []int
 	runtime     time.Duration
@@ -44,6 +45,9 @@ type config struct {
 	describe    string // what the target is, for the report's header
 	savePath    string // where to write the JSON report as well
 	probePath   string // with -probe: print aio.Probe's table for it, and nothing else
+	log         bool   // -log: compare the logs of examples/wal (log_config.go)
+	writers     []int  // with -log: goroutines appending at once
+	recordSizes []int  // with -log: bytes of each record
 }
 
 // parseConfig reads the command line. A bad flag or value gives an error
@@ -54,6 +58,7 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 		dir:       ".",
 		pattern:   "randread",
 		readMix:   50,
+		sync:      syncNone,
 		blockSize: 4096,
 		runtime:   3 * time.Second,
 		rounds:    1,
@@ -72,18 +77,28 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 	fs.Var(&size, "size", "`bytes` of the target to use, such as 64m or 1g\n(default 64 MiB for a new file, all of an existing file or device)")
 	fs.StringVar(&cfg.pattern, "rw", cfg.pattern, "access `pattern`: "+strings.Join(accessPatterns, ", ")+";\nrandrw reports reads and writes apart as well as together")
 	fs.Var(intRange{&cfg.readMix, 0, 100}, "rwmix", "`percentage` of reads for -rw randrw")
+	fs.StringVar(&cfg.sync, "sync", cfg.sync, "`mode` of writes: none, or dsync to make every write durable before it completes\n"+
+		"(RWF_DSYNC on each aio and getevents write, O_DSYNC for pread and fio's --sync=dsync;\n"+
+		"the "+fdatasyncEngine+" engine runs only then); it needs a pattern that writes")
 	fs.Var(&blockSize, "bs", "`bytes` in each I/O, a multiple of 512")
 	fs.StringVar(&queueDepths, "qd", queueDepths, "I/Os kept in flight: one `depth`, or a comma list such as 1,8,32,128 to sweep")
 	fs.Var(positiveDuration{&cfg.runtime}, "runtime", "measured `duration` of each run")
 	fs.StringVar(&engines, "engine", engines, "`engine`, or a comma list of them: "+strings.Join(engineNames, ", "))
-	fs.Var(switchFlag{&cfg.compare}, "compare", "run every engine, fio included if installed, and show ratios to fio and pread")
+	fs.Var(switchFlag{&cfg.compare}, "compare", "run every engine that makes sense for the workload, fio included if installed,\nand show ratios to fio and pread")
 	fs.Var(intRange{&cfg.rounds, 1, maxRounds}, "rounds", "run each engine this many `times`, alternating, and report medians")
 	fs.Var(switchFlag{&cfg.jsonOutput}, "json", "print the report as JSON")
-	fs.StringVar(&cfg.plotPath, "plot", "", "draw IOPS and p99 latency against queue depth into this `file`,\nas PNG or SVG after its extension (.png or .svg)")
+	fs.StringVar(&cfg.plotPath, "plot", "", "draw IOPS (MB/s with -bs 1m or more) and p99 latency against queue depth\ninto this `file`, as PNG or SVG after its extension (.png or .svg)")
 	fs.Var(switchFlag{&cfg.goals}, "goals", "after the report, print the ratios between engines with their spread over rounds\nand a PASS/MISS verdict on each of the aio package's goals (listed above)")
 	fs.Var(switchFlag{&cfg.strict}, "strict", "with -goals, exit with status 1 when a goal is missed")
 	fs.StringVar(&cfg.savePath, "save", "", "also write the report as JSON into `file`, whatever -json says")
 	fs.StringVar(&cfg.describe, "describe", "", "`text` describing the target in the report, such as \"loop over /dev/shm\"")
+	fs.Var(switchFlag{&cfg.log}, "log", "instead of engines doing I/O, compare the group-commit logs of examples/wal:\n"+
+		"aio-log (wal.Log) and groupcommit-log (wal.GroupCommitLog), each run on a new log\n"+
+		"file in -dir, removed afterwards; takes -writers, -record, -engine, -rounds,\n"+
+		"-runtime, -goals, -strict, -json, -save and -describe")
+	writers, records := defaultLogWriters, defaultLogRecords
+	fs.StringVar(&writers, "writers", writers, "with -log: `counts` of goroutines appending at once, a comma list")
+	fs.StringVar(&records, "record", records, "with -log: record `sizes`, a comma list of byte counts up to "+formatSize(maxLogRecord))
 	fs.StringVar(&cfg.probePath, "probe", "", "instead of measuring, print what this kernel and the filesystem of `path`\n(a directory, or a file, which is only read) support for AIO, found by trying\neach thing, and whether io_submit waits there; it takes no other flags")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -105,6 +120,13 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 		}
 		return cfg, nil
 	}
+	set := setFlags(fs)
+	if cfg.log {
+		return cfg, cfg.parseLog(set, engines, writers, records)
+	}
+	if err := logOnlyProblem(set); err != nil {
+		return nil, err
+	}
 	cfg.size = int64(size)
 	cfg.blockSize = int(blockSize)
 	var err error
@@ -115,7 +137,7 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 		return nil, err
 	}
 	if cfg.compare {
-		cfg.engines = slices.Clone(engineNames)
+		cfg.engines = comparedEngines(cfg.sync)
 	}
 	return cfg, cfg.validate()
 }
@@ -123,8 +145,13 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 // probing reports whether the command line has -probe, even with an empty
 // path.
 func probing(fs *flag.FlagSet) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "probe" })
+	return setFlags(fs)["probe"]
+}
+
+// setFlags returns the names of the flags that the command line sets.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
 }
 
@@ -141,12 +168,31 @@ Engines:
              package: one goroutine, one io_submit of every free iocb, then
              io_getevents(min_nr=1, nr=-qd) blocking in the kernel
   pread      -qd goroutines, each calling os.File.ReadAt or WriteAt
-             on a file opened with O_DIRECT
+             on a file opened with O_DIRECT (and O_DSYNC with -sync dsync,
+             which makes it a pool of durable pwrites; it keeps its name)
+  pwrite+fdatasync
+             -qd goroutines, each calling os.File.WriteAt (O_DIRECT), then
+             fdatasync on the file: a durable write as Go programs do it
+             today, counted as one I/O whose latency includes the
+             fdatasync; with -sync dsync only
   fio        fio --ioengine=libaio --direct=1 with the same settings,
              fio's defaults otherwise: one I/O per io_submit, and
              io_getevents for at least one completion
   fio-best   the same with the batching that made fio fastest here:
              ` + fioBestHelp + `
+
+With -sync dsync every write is durable when it completes: aio and
+aio-batch put aio.FlagDSync (RWF_DSYNC) on each write, getevents sets
+RWF_DSYNC in its iocbs' aio_rw_flags, pread opens the target with O_DSYNC,
+and fio and fio-best run with --sync=dsync.
+
+With -log, aiobench compares the group-commit logs of examples/wal instead,
+each Append returning once its record is durable, on a new log file in -dir
+per run: -writers goroutines append records of each -record size.
+  aio-log          wal.Log: O_DIRECT blocks written with RWF_DSYNC through
+                   the aio package
+  groupcommit-log  wal.GroupCommitLog: os.File.Write and fdatasync from one
+                   flusher goroutine, as etcd's and pebble's WALs do
 
 Every run of a Go engine happens in a fresh process, so that OS threads and
 memory left over from earlier runs do not count.
@@ -173,6 +219,7 @@ func (cfg *config) validate() error {
 	if cfg.strict && !cfg.goals {
 		problems = append(problems, "-strict judges the goals: add -goals")
 	}
+	problems = append(problems, cfg.syncProblems()...)
 	if cfg.plotPath != "" && plotFormat(cfg.plotPath) == "" {
 		problems = append(problems, fmt.Sprintf("-plot %q: name a .png or a .svg file, whose extension sets the image format", cfg.plotPath))
 	}
@@ -204,6 +251,9 @@ func parseEngines(s string) ([]string, error) {
 	var engines []string
 	for field := range strings.SplitSeq(s, ",") {
 		field = strings.TrimSpace(field)
+		if slices.Contains(logEngineNames, field) {
+			return nil, fmt.Errorf("-engine %s is a log: add -log, which compares the logs", field)
+		}
 		if !slices.Contains(engineNames, field) {
 			return nil, fmt.Errorf("-engine %q: want %s, or a comma list of them", field, strings.Join(engineNames, ", "))
 		}

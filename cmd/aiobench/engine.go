@@ -14,6 +14,7 @@ type job struct {
 	workload   *workload
 	queueDepth int
 	runtime    time.Duration
+	dsync      bool // every write durable (-sync dsync); see durability.go
 }
 
 // An ioLoop is a Go engine made ready for one run: files open and buffers
@@ -29,10 +30,11 @@ type ioLoop interface {
 
 // goEngines opens the Go engines by name.
 var goEngines = map[string]func(job) (ioLoop, error){
-	"aio":       openAIOGoroutines,
-	"aio-batch": openAIOBatch,
-	"getevents": openGetevents,
-	"pread":     openPreadGoroutines,
+	"aio":           openAIOGoroutines,
+	"aio-batch":     openAIOBatch,
+	"getevents":     openGetevents,
+	"pread":         openPreadGoroutines,
+	fdatasyncEngine: openFdatasyncGoroutines,
 }
 
 // errGeteventsUnavailable says why the getevents engine does not run on
@@ -71,7 +73,9 @@ func measure(ctx context.Context, j job, loop ioLoop, progress progressOutput) (
 	start := time.Now()
 	line := progress.start(func() string {
 		seconds := time.Since(start).Seconds()
-		return fmt.Sprintf("%s qd=%d  %4.1fs/%v  %8.0f IOPS", j.engine, j.queueDepth, seconds, j.runtime, float64(m.completed())/seconds)
+		ios := float64(m.completed())
+		return fmt.Sprintf("%s qd=%d  %4.1fs/%v  %8.0f IOPS  %7.1f MB/s", j.engine, j.queueDepth, seconds, j.runtime,
+			ios/seconds, ios*float64(j.workload.blockSize)/seconds/1e6)
 	})
 	stopTimer := time.AfterFunc(j.runtime, func() { m.stop.Store(true) })
 	stopOnCancel := context.AfterFunc(ctx, func() { m.stop.Store(true) })

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 
@@ -10,7 +11,7 @@ import (
 // openAIOGoroutines prepares the aio engine: goroutines calling
 // aio.File.ReadAt or WriteAt on one aio.Context sized for the queue depth.
 // Each call parks its goroutine, not an OS thread, until the kernel
-// completes the I/O.
+// completes the I/O. With -sync dsync each write carries aio.FlagDSync.
 func openAIOGoroutines(j job) (ioLoop, error) {
 	ctx, file, err := openAIOFile(j)
 	if err != nil {
@@ -21,7 +22,21 @@ func openAIOGoroutines(j job) (ioLoop, error) {
 		return nil, errors.Join(err, file.Close(), ctx.Close())
 	}
 	release := func() error { return errors.Join(file.Close(), ctx.Close()) }
-	return &goroutineLoop{file: file, buffers: buffers, workload: j.workload, release: release}, nil
+	var bf blockFile = file
+	if j.dsync {
+		bf = durableAIOFile{file}
+	}
+	return &goroutineLoop{file: bf, buffers: buffers, workload: j.workload, release: release}, nil
+}
+
+// A durableAIOFile is an aio.File whose every WriteAt is durable: it
+// carries RWF_DSYNC, so that the kernel completes it only once the data is
+// on stable storage.
+type durableAIOFile struct{ *aio.File }
+
+// WriteAt writes p at off with aio.FlagDSync.
+func (f durableAIOFile) WriteAt(p []byte, off int64) (int, error) {
+	return f.WriteAtContext(context.Background(), p, off, aio.FlagDSync)
 }
 
 // openAIOFile makes a Context with room for j.queueDepth I/Os in flight and

@@ -21,6 +21,8 @@ type batchLoop struct {
 	file     *aio.File
 	buffers  *ioBuffers
 	workload *workload
+	// writeFlags go on every write request: aio.FlagDSync with -sync dsync.
+	writeFlags aio.Flags
 
 	requests  []aio.Request
 	submitted []time.Time // by Request.Tag: when the request was last submitted
@@ -48,6 +50,9 @@ func openAIOBatch(j job) (ioLoop, error) {
 		submitted: make([]time.Time, j.queueDepth),
 		done:      make([]*aio.Request, j.queueDepth),
 		pending:   make([]*aio.Request, 0, j.queueDepth),
+	}
+	if j.dsync {
+		b.writeFlags = aio.FlagDSync
 	}
 	for i := range b.requests {
 		b.requests[i] = aio.Request{File: file, Buf: buffers.bytes[i], Tag: uint64(i)}
@@ -91,9 +96,9 @@ func (b *batchLoop) run(m *meter) error {
 func (b *batchLoop) aim(r *aio.Request, stream *ioStream) *aio.Request {
 	offset, write := stream.next()
 	r.Offset = offset
-	r.Op = aio.OpRead
+	r.Op, r.Flags = aio.OpRead, 0
 	if write {
-		r.Op = aio.OpWrite
+		r.Op, r.Flags = aio.OpWrite, b.writeFlags
 	}
 	return r
 }

@@ -16,9 +16,10 @@ import (
 // completion. --thread makes the job a thread of the fio process, so that
 // its OS threads can be counted in /proc/PID/status. fio reports reads and
 // writes together; for a mixed workload it reports each direction too
-// (--unified_rw_reporting=both, which fio has had since 3.27). The fio-best
-// engine adds the batching settings that fioBestSettings gives for the
-// depth.
+// (--unified_rw_reporting=both, which fio has had since 3.27). With -sync
+// dsync fio opens the target with O_DSYNC (--sync=dsync), which makes
+// every write durable as RWF_DSYNC does. The fio-best engine adds the
+// batching settings that fioBestSettings gives for the depth.
 func fioArguments(j job) []string {
 	args := []string{
 		"--name=aiobench",
@@ -42,6 +43,9 @@ func fioArguments(j job) []string {
 		args = append(args, "--unified_rw_reporting=both", "--rwmixread="+strconv.Itoa(j.workload.readPercent))
 	} else {
 		args = append(args, "--unified_rw_reporting=mixed")
+	}
+	if j.dsync {
+		args = append(args, "--sync=dsync")
 	}
 	if j.engine == "fio-best" {
 		args = append(args, fioBestSettings(j.queueDepth).arguments()...)

@@ -30,6 +30,9 @@ type geteventsLoop struct {
 	fd       int
 	buffers  *ioBuffers
 	workload *workload
+	// writeRWFlags go into every write iocb's aio_rw_flags: RWF_DSYNC with
+	// -sync dsync.
+	writeRWFlags uint32
 
 	iocbs     []iocb
 	submitted []time.Time // by iocb index: when it was last submitted
@@ -65,6 +68,9 @@ func openGetevents(j job) (ioLoop, error) {
 		submitted: make([]time.Time, j.queueDepth),
 		events:    make([]ioEvent, j.queueDepth),
 		pending:   make([]*iocb, 0, j.queueDepth),
+	}
+	if j.dsync {
+		g.writeRWFlags = rwfDSync
 	}
 	for i := range g.iocbs {
 		buf := buffers.bytes[i]
@@ -119,9 +125,9 @@ func (g *geteventsLoop) run(m *meter) error {
 func (g *geteventsLoop) aim(cb *iocb, stream *ioStream) *iocb {
 	offset, write := stream.next()
 	cb.offset = offset
-	cb.opcode = iocbCmdPread
+	cb.opcode, cb.rwFlags = iocbCmdPread, 0
 	if write {
-		cb.opcode = iocbCmdPwrite
+		cb.opcode, cb.rwFlags = iocbCmdPwrite, g.writeRWFlags
 	}
 	return cb
 }

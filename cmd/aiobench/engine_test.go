@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,11 +134,21 @@ func TestBatchLoopDoesNotAllocate(t *testing.T) {
 
 func checkResult(t *testing.T, res result, engine string, qd int) {
 	t.Helper()
+	checkResultOfBlocks(t, res, engine, qd, 4096)
+}
+
+// checkResultOfBlocks checks a result of I/Os of blockSize bytes each; its
+// MB/s must follow from its IOPS.
+func checkResultOfBlocks(t *testing.T, res result, engine string, qd, blockSize int) {
+	t.Helper()
 	if res.Engine != engine || res.QueueDepth != qd {
 		t.Errorf("result is for %s at qd %d, want %s at %d", res.Engine, res.QueueDepth, engine, qd)
 	}
-	if res.IOs <= 0 || res.Bytes != res.IOs*4096 || res.IOPS <= 0 || res.MBPerSecond <= 0 || res.Seconds <= 0 {
+	if res.IOs <= 0 || res.Bytes != res.IOs*int64(blockSize) || res.IOPS <= 0 || res.MBPerSecond <= 0 || res.Seconds <= 0 {
 		t.Errorf("counts: %+v", res)
+	}
+	if want := res.IOPS * float64(blockSize) / 1e6; math.Abs(res.MBPerSecond-want) > 0.01*want {
+		t.Errorf("%.1f MB/s at %.0f IOPS of %d bytes; want %.1f", res.MBPerSecond, res.IOPS, blockSize, want)
 	}
 	if !(0 < res.LatencyP50 && res.LatencyP50 <= res.LatencyP99 && res.LatencyP99 <= res.LatencyP999) {
 		t.Errorf("latency percentiles out of order: p50 %v, p99 %v, p99.9 %v", res.LatencyP50, res.LatencyP99, res.LatencyP999)

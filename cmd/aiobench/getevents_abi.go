@@ -24,6 +24,13 @@ const (
 	iocbCmdPwrite = 1 // IOCB_CMD_PWRITE
 )
 
+// rwfDSync is RWF_DSYNC (include/uapi/linux/fs.h), a flag of
+// iocb.rwFlags: the write completes only once its data is durable.
+const rwfDSync = 0x2
+
+// The build fails if rwfDSync ever disagrees with x/sys.
+var _ [0]struct{} = [rwfDSync - unix.RWF_DSYNC]struct{}{}
+
 // An iocb is struct iocb: one request, 64 bytes.
 type iocb struct {
 	data      uint64 // aio_data: returned in ioEvent.data

@@ -10,7 +10,17 @@
 // the runs alternately and reports medians, -plot draws the sweep, -goals
 // adds a table of ratios between engines (the median of the per-round
 // ratios, with their min–max over rounds) and a PASS/MISS verdict on each
-// of the aio package's performance goals.
+// of the aio package's performance goals, those of the kind of workload
+// measured: 4 KiB random I/O (IOPS and CPU per I/O), 1 MiB blocks (MB/s),
+// or durable writes.
+//
+// With -sync dsync every write is durable before it completes (RWF_DSYNC
+// for the aio engines, O_DSYNC for pread and fio), and one more engine,
+// pwrite+fdatasync, writes as Go programs do durable writes today: a
+// pwrite, then fdatasync. With -log, aiobench compares instead the two
+// group-commit logs of examples/wal, wal.Log on the aio package against
+// wal.GroupCommitLog on os.File.Write and fdatasync, over numbers of
+// appending goroutines (-writers) and record sizes (-record).
 //
 // Two engines are there to be beaten rather than used. getevents is the
 // plainest Go program over kernel AIO, written from the kernel's UAPI

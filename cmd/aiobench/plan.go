@@ -1,11 +1,13 @@
 package main
 
 // A plannedRun is one measured run in a plan: an engine at a queue depth in
-// one round.
+// one round. With -log, the queue depth is the number of writers, and the
+// run has a record size.
 type plannedRun struct {
 	engine     string
 	queueDepth int
 	round      int // from 1
+	recordSize int // with -log; 0 otherwise
 }
 
 // makePlan orders the runs so that the engines being compared run next to
@@ -20,6 +22,19 @@ func makePlan(engines []string, queueDepths []int, rounds int) []plannedRun {
 				engine := engines[(i+round)%len(engines)]
 				plan = append(plan, plannedRun{engine: engine, queueDepth: qd, round: round + 1})
 			}
+		}
+	}
+	return plan
+}
+
+// makeLogPlan orders the runs of -log as makePlan does, for each record
+// size in turn: the logs alternate within each round.
+func makeLogPlan(engines []string, writers, recordSizes []int, rounds int) []plannedRun {
+	var plan []plannedRun
+	for _, size := range recordSizes {
+		for _, run := range makePlan(engines, writers, rounds) {
+			run.recordSize = size
+			plan = append(plan, run)
 		}
 	}
 	return plan

@@ -42,29 +42,32 @@ func plotFormat(path string) string {
 }
 
 // writePlot draws two charts side by side into the file at path, as PNG or
-// SVG after its extension: IOPS and p99 latency against queue depth, one
-// line per engine, under a heading that gives the workload, the target, the
-// date and the rounds. Queue depths are on a logarithmic axis, since sweeps
-// usually double them, and so are latencies, which grow with the depth
-// from a few microseconds to milliseconds. With more than one round, each
+// SVG after its extension: IOPS (MB/s for blocks of 1 MiB or more) and p99
+// latency against queue depth, one line per engine, under a heading that
+// gives the workload, the target, the date and the rounds. Queue depths are
+// on a logarithmic axis, since sweeps usually double them, and so are
+// latencies, which grow with the depth from a few microseconds to
+// milliseconds. With more than one round, each
 // point, a median, has a whisker from the smallest to the largest round.
 func writePlot(path string, rep *report) error {
 	format := plotFormat(path)
 	if format == "" {
 		return fmt.Errorf("-plot %q: name a .png or a .svg file", path)
 	}
-	iops := newQueueDepthChart("IOPS", "IOPS")
+	rate, unit, scale := rateChart(rep)
+	iops := newQueueDepthChart(rate, unit)
 	p99 := newQueueDepthChart("p99 latency", "µs")
 	whiskers := rep.Rounds > 1
 	var depths []float64
-	for i, engine := range engineNames {
+	for i, engine := range reportOrder {
 		var iopsPoints, p99Points medianPoints
 		for _, row := range rep.Summary {
 			if row.Engine != engine {
 				continue
 			}
 			qd := float64(row.QueueDepth)
-			iopsPoints = append(iopsPoints, medianPoint{queueDepth: qd, median: row.IOPS, spread: row.IOPSRange})
+			iopsPoints = append(iopsPoints, medianPoint{queueDepth: qd, median: row.IOPS * scale,
+				spread: spread{Min: row.IOPSRange.Min * scale, Max: row.IOPSRange.Max * scale}})
 			p99Points = append(p99Points, medianPoint{queueDepth: qd, median: row.LatencyP99, spread: row.LatencyP99Range})
 			if !slices.Contains(depths, qd) {
 				depths = append(depths, qd)
@@ -113,6 +116,17 @@ func writePlot(path string, rep *report) error {
 	return errors.Join(err, f.Close())
 }
 
+// rateChart returns the title and unit of the first chart of rep's plot,
+// and what its IOPS are multiplied by for it. Large blocks are judged by
+// throughput, so their chart shows MB/s, to which the medians and spreads
+// of IOPS scale by the block size.
+func rateChart(rep *report) (title, unit string, scale float64) {
+	if rep.kind() == largeBlockRows {
+		return "throughput", "MB/s", float64(rep.BlockSize) / 1e6
+	}
+	return "IOPS", "IOPS", 1
+}
+
 // newImage returns an empty canvas that writes itself in format.
 func newImage(format string, width, height vg.Length) vg.CanvasWriterTo {
 	if format == "svg" {
@@ -127,6 +141,9 @@ func plotHeading(rep *report) string {
 	pattern := rep.Pattern
 	if pattern == "randrw" {
 		pattern = fmt.Sprintf("randrw (%d%% reads, both together)", rep.ReadPercent)
+	}
+	if rep.Sync == syncDSync {
+		pattern += ", durable writes (-sync dsync)"
 	}
 	date := rep.Date
 	if t, err := time.Parse(time.RFC3339, rep.Date); err == nil {

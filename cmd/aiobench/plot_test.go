@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -143,6 +144,25 @@ func TestRoundDownLog(t *testing.T) {
 	} {
 		if got := roundDownLog(tc.v, tc.wide); !near(got, tc.want) {
 			t.Errorf("roundDownLog(%v, %v) = %v, want %v", tc.v, tc.wide, got, tc.want)
+		}
+	}
+}
+
+func TestRateChartOfLargeBlocksIsMBPerSecond(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		bs          int
+		sync        string
+		title, unit string
+		scale       float64
+	}{
+		{4096, syncNone, "IOPS", "IOPS", 1},
+		{1 << 20, syncDSync, "IOPS", "IOPS", 1},
+		{1 << 20, syncNone, "throughput", "MB/s", 1.048576},
+	} {
+		title, unit, scale := rateChart(&report{BlockSize: tc.bs, Sync: tc.sync})
+		if title != tc.title || unit != tc.unit || math.Abs(scale-tc.scale) > 1e-9 {
+			t.Errorf("bs %d, sync %s: %q in %s × %v; want %q in %s × %v", tc.bs, tc.sync, title, unit, scale, tc.title, tc.unit, tc.scale)
 		}
 	}
 }

@@ -41,7 +41,13 @@ func ramBacking(path string, blockDevice bool) string {
 	if err := unix.Stat(path, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFBLK {
 		return ""
 	}
-	major, minor := unix.Major(uint64(st.Rdev)), unix.Minor(uint64(st.Rdev))
+	return ramDevice(uint64(st.Rdev))
+}
+
+// ramDevice says how the block device dev (a major:minor number) keeps its
+// data in RAM, or returns "" if it does not, as far as can be told.
+func ramDevice(dev uint64) string {
+	major, minor := unix.Major(dev), unix.Minor(dev)
 	if major == ramDiskMajor {
 		return "a RAM disk (brd)"
 	}
@@ -51,6 +57,24 @@ func ramBacking(path string, blockDevice bool) string {
 	}
 	if fs := ramFilesystem(backing); fs != "" {
 		return fmt.Sprintf("a loop device over %s, a file on %s", backing, fs)
+	}
+	return ""
+}
+
+// ramBackingOfDirectory says how the files of directory dir live in RAM:
+// on a filesystem in memory, such as "a directory on tmpfs", or on a
+// filesystem whose device is in RAM, such as ext4 on a loop device over a
+// file on tmpfs. It returns "" if they do not, as far as can be told.
+func ramBackingOfDirectory(dir string) string {
+	if fs := ramFilesystem(dir); fs != "" {
+		return "a directory on " + fs
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return ""
+	}
+	if device := ramDevice(uint64(st.Dev)); device != "" {
+		return "a filesystem on " + device
 	}
 	return ""
 }

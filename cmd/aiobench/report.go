@@ -27,16 +27,23 @@ type report struct {
 	Target     target `json:"target"`
 	// TargetDescription says what the target is in words, such as "loop
 	// over /dev/shm (RAM: no device latency)"; it is given with -describe.
-	TargetDescription string       `json:"target_description,omitempty"`
-	Pattern           string       `json:"rw"`
-	ReadPercent       int          `json:"read_percent"`
-	BlockSize         int          `json:"block_size"`
-	RunSeconds        float64      `json:"runtime_s"`
-	Rounds            int          `json:"rounds"`
-	Notes             []string     `json:"notes,omitempty"`
-	Runs              []result     `json:"runs"`
-	Summary           []summaryRow `json:"summary"`
-	Goals             []verdict    `json:"goals,omitempty"` // with -goals
+	TargetDescription string `json:"target_description,omitempty"`
+	Pattern           string `json:"rw"`
+	ReadPercent       int    `json:"read_percent"`
+	BlockSize         int    `json:"block_size"`
+	Sync              string `json:"sync"` // "dsync": every write durable
+	// Log is set for a -log report, whose runs are commits to logs: there
+	// queue_depth is the number of writers and record_size the bytes of
+	// each record, and Pattern, BlockSize and Sync do not apply.
+	Log         bool         `json:"log,omitempty"`
+	Writers     []int        `json:"writers,omitempty"`      // with -log
+	RecordSizes []int        `json:"record_sizes,omitempty"` // with -log
+	RunSeconds  float64      `json:"runtime_s"`
+	Rounds      int          `json:"rounds"`
+	Notes       []string     `json:"notes,omitempty"`
+	Runs        []result     `json:"runs"`
+	Summary     []summaryRow `json:"summary"`
+	Goals       []verdict    `json:"goals,omitempty"` // with -goals
 }
 
 // newReport describes the machine and settings; the runs come later.
@@ -51,9 +58,19 @@ func newReport(cfg *config, t target, readPercent int) *report {
 		Pattern:     cfg.pattern,
 		ReadPercent: readPercent,
 		BlockSize:   cfg.blockSize,
+		Sync:        cfg.sync,
 		RunSeconds:  cfg.runtime.Seconds(),
 		Rounds:      cfg.rounds,
 	}
+}
+
+// kind returns the kind of rows that the report has, which sets its goals
+// and its ratio table.
+func (rep *report) kind() rowKind {
+	if rep.Log {
+		return logRows
+	}
+	return kindOf(rep.BlockSize, rep.Sync)
 }
 
 // kernelRelease returns the running kernel's release, as uname -r prints it.
@@ -84,6 +101,9 @@ func (rep *report) save(path string) error {
 // The ratio columns appear when fio or pread ran alongside; with -goals the
 // ratio table and the verdicts follow.
 func (rep *report) writeText(w io.Writer) error {
+	if rep.Log {
+		return rep.writeLogText(w)
+	}
 	rounds := "1 round"
 	if rep.Rounds > 1 {
 		rounds = fmt.Sprintf("%d rounds, medians", rep.Rounds)
@@ -91,6 +111,9 @@ func (rep *report) writeText(w io.Writer) error {
 	pattern := rep.Pattern
 	if pattern == "randrw" {
 		pattern = fmt.Sprintf("randrw (%d%% reads)", rep.ReadPercent)
+	}
+	if rep.Sync == syncDSync {
+		pattern += ", durable writes (-sync dsync)"
 	}
 	machine := fmt.Sprintf("Linux %s, %d CPUs, GOMAXPROCS %d, %s", rep.Kernel, rep.CPUs, rep.GOMAXPROCS, rep.GoVersion)
 	if rep.FioVersion != "" {
@@ -154,7 +177,7 @@ func (rep *report) writeText(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(w)
-	if err := writeRatioTable(w, rep.Summary); err != nil {
+	if err := writeRatioTable(w, rep.Summary, rep.kind()); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)

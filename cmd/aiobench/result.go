@@ -4,9 +4,11 @@ import "time"
 
 // A result is what one run of one engine at one queue depth measured.
 // Latencies are in microseconds, from submission to completion of each I/O.
+// With -log, each I/O is a commit: one Append call, its latency the call's.
 type result struct {
 	Engine      string  `json:"engine"`
-	QueueDepth  int     `json:"queue_depth"`
+	QueueDepth  int     `json:"queue_depth"`           // with -log, the number of writers
+	RecordSize  int     `json:"record_size,omitempty"` // with -log, the bytes of each record
 	Round       int     `json:"round"`
 	IOs         int64   `json:"ios"`
 	Bytes       int64   `json:"bytes"`

@@ -7,8 +7,10 @@ import (
 // A summaryRow sums up all rounds of one engine at one queue depth: the
 // median of each measure, and the largest thread count seen.
 type summaryRow struct {
-	Engine      string  `json:"engine"`
-	QueueDepth  int     `json:"queue_depth"`
+	Engine     string `json:"engine"`
+	QueueDepth int    `json:"queue_depth"` // with -log, the number of writers
+	// RecordSize is the bytes of each record of a -log run; 0 otherwise.
+	RecordSize  int     `json:"record_size,omitempty"`
 	Rounds      int     `json:"rounds"`
 	figures             // the medians of the whole runs, reads and writes together
 	CPUPerIO    float64 `json:"cpu_per_io_us"`
@@ -23,20 +25,33 @@ type summaryRow struct {
 	VsFioBest   *ratios  `json:"vs_fio_best,omitempty"`
 	VsPread     *ratios  `json:"vs_pread,omitempty"`
 	VsGetevents *ratios  `json:"vs_getevents,omitempty"`
+	// VsFdatasync compares with pwrite+fdatasync, with -sync dsync.
+	VsFdatasync *ratios `json:"vs_pwrite_fdatasync,omitempty"`
+	// VsGroupCommit compares with groupcommit-log, with -log.
+	VsGroupCommit *ratios `json:"vs_groupcommit_log,omitempty"`
+}
+
+// baselines lists the engines that summary rows are compared with, each
+// with the field its ratios go into.
+var baselines = []struct {
+	engine string
+	field  func(*summaryRow) **ratios
+}{
+	{"fio", func(r *summaryRow) **ratios { return &r.VsFio }},
+	{"fio-best", func(r *summaryRow) **ratios { return &r.VsFioBest }},
+	{"pread", func(r *summaryRow) **ratios { return &r.VsPread }},
+	{"getevents", func(r *summaryRow) **ratios { return &r.VsGetevents }},
+	{fdatasyncEngine, func(r *summaryRow) **ratios { return &r.VsFdatasync }},
+	{groupCommitEngine, func(r *summaryRow) **ratios { return &r.VsGroupCommit }},
 }
 
 // versus returns the row's ratios to the baseline engine, or nil if there
 // are none.
 func (row *summaryRow) versus(baseline string) *ratios {
-	switch baseline {
-	case "fio":
-		return row.VsFio
-	case "fio-best":
-		return row.VsFioBest
-	case "pread":
-		return row.VsPread
-	case "getevents":
-		return row.VsGetevents
+	for _, b := range baselines {
+		if b.engine == baseline {
+			return *b.field(row)
+		}
 	}
 	return nil
 }
@@ -48,11 +63,17 @@ func (row *summaryRow) versus(baseline string) *ratios {
 // the largest of the per-round ratios, to show how far a median can be
 // trusted.
 type ratios struct {
-	IOPS          float64 `json:"iops"`
-	IOPSRange     spread  `json:"iops_range"`
-	CPUPerIO      float64 `json:"cpu_per_io"`
-	CPUPerIORange spread  `json:"cpu_per_io_range"`
-	LatencyP99    float64 `json:"lat_p99"`
+	IOPS             float64 `json:"iops"`
+	IOPSRange        spread  `json:"iops_range"`
+	MBPerSecond      float64 `json:"mb_per_s"`
+	MBPerSecondRange spread  `json:"mb_per_s_range"`
+	CPUPerIO         float64 `json:"cpu_per_io"`
+	CPUPerIORange    spread  `json:"cpu_per_io_range"`
+	LatencyP99       float64 `json:"lat_p99"`
+	LatencyP99Range  spread  `json:"lat_p99_range"`
+	// PeakThreads compares the peak OS threads of the runs of a round.
+	PeakThreads      float64 `json:"peak_os_threads"`
+	PeakThreadsRange spread  `json:"peak_os_threads_range"`
 }
 
 // A spread is the smallest and the largest of a set of values.
@@ -69,30 +90,43 @@ func spreadOf(values []float64) spread {
 	return spread{Min: slices.Min(values), Max: slices.Max(values)}
 }
 
-// runKey identifies a run within a plan.
-type runKey struct {
-	engine     string
+// A point is where engines are compared: a queue depth or, with -log, a
+// number of writers and a record size.
+type point struct {
 	queueDepth int
-	round      int
+	recordSize int
 }
 
-// summarize groups runs by queue depth and engine, in the order that
-// engineNames gives, and sums up each group.
+// pointOf returns where r ran.
+func pointOf(r result) point { return point{r.QueueDepth, r.RecordSize} }
+
+// runKey identifies a run within a plan.
+type runKey struct {
+	engine string
+	point
+	round int
+}
+
+// reportOrder lists every engine in the order that reports show them.
+var reportOrder = slices.Concat(engineNames, logEngineNames)
+
+// summarize groups runs by point and engine, in the order that reportOrder
+// gives, and sums up each group.
 func summarize(runs []result) []summaryRow {
 	byKey := make(map[runKey]result, len(runs))
-	var depths []int
+	var points []point
 	for _, r := range runs {
-		byKey[runKey{r.Engine, r.QueueDepth, r.Round}] = r
-		if !slices.Contains(depths, r.QueueDepth) {
-			depths = append(depths, r.QueueDepth)
+		byKey[runKey{r.Engine, pointOf(r), r.Round}] = r
+		if !slices.Contains(points, pointOf(r)) {
+			points = append(points, pointOf(r))
 		}
 	}
 	var rows []summaryRow
-	for _, qd := range depths {
-		for _, engine := range engineNames {
+	for _, p := range points {
+		for _, engine := range reportOrder {
 			var group []result
 			for _, r := range runs {
-				if r.Engine == engine && r.QueueDepth == qd {
+				if r.Engine == engine && pointOf(r) == p {
 					group = append(group, r)
 				}
 			}
@@ -100,19 +134,18 @@ func summarize(runs []result) []summaryRow {
 				continue
 			}
 			row := summarizeGroup(group)
-			row.VsFio = compareRounds(group, byKey, "fio")
-			row.VsFioBest = compareRounds(group, byKey, "fio-best")
-			row.VsPread = compareRounds(group, byKey, "pread")
-			row.VsGetevents = compareRounds(group, byKey, "getevents")
+			for _, b := range baselines {
+				*b.field(&row) = compareRounds(group, byKey, b.engine)
+			}
 			rows = append(rows, row)
 		}
 	}
 	return rows
 }
 
-// summarizeGroup sums up the rounds of one engine at one queue depth.
+// summarizeGroup sums up the rounds of one engine at one point.
 func summarizeGroup(group []result) summaryRow {
-	row := summaryRow{Engine: group[0].Engine, QueueDepth: group[0].QueueDepth, Rounds: len(group)}
+	row := summaryRow{Engine: group[0].Engine, QueueDepth: group[0].QueueDepth, RecordSize: group[0].RecordSize, Rounds: len(group)}
 	row.figures = medianFigures(group, result.overall)
 	row.CPUPerIO = medianOf(group, func(r result) float64 { return r.CPUPerIO })
 	iops := make([]float64, len(group))
@@ -130,25 +163,32 @@ func summarizeGroup(group []result) summaryRow {
 // compareRounds returns the ratios of group's runs to the baseline engine's
 // runs in the same rounds, or nil if the baseline ran in none of them.
 func compareRounds(group []result, byKey map[runKey]result, baseline string) *ratios {
-	var iops, cpu, p99 []float64
+	var iops, mbps, cpu, p99, threads []float64
 	for _, r := range group {
-		base, ok := byKey[runKey{baseline, r.QueueDepth, r.Round}]
+		base, ok := byKey[runKey{baseline, pointOf(r), r.Round}]
 		if !ok {
 			continue
 		}
 		iops = appendRatio(iops, r.IOPS, base.IOPS)
+		mbps = appendRatio(mbps, r.MBPerSecond, base.MBPerSecond)
 		cpu = appendRatio(cpu, r.CPUPerIO, base.CPUPerIO)
 		p99 = appendRatio(p99, r.LatencyP99, base.LatencyP99)
+		threads = appendRatio(threads, float64(r.PeakThreads), float64(base.PeakThreads))
 	}
 	if len(iops) == 0 {
 		return nil
 	}
 	return &ratios{
-		IOPSRange:     spreadOf(iops),
-		IOPS:          median(iops),
-		CPUPerIORange: spreadOf(cpu),
-		CPUPerIO:      median(cpu),
-		LatencyP99:    median(p99),
+		IOPSRange:        spreadOf(iops),
+		IOPS:             median(iops),
+		MBPerSecondRange: spreadOf(mbps),
+		MBPerSecond:      median(mbps),
+		CPUPerIORange:    spreadOf(cpu),
+		CPUPerIO:         median(cpu),
+		LatencyP99Range:  spreadOf(p99),
+		LatencyP99:       median(p99),
+		PeakThreadsRange: spreadOf(threads),
+		PeakThreads:      median(threads),
 	}
 }
 

@@ -116,9 +116,9 @@ func TestPlanAlternatesEngines(t *testing.T) {
 		t.Fatalf("%d runs, want 2 depths × 2 rounds × 3 engines", len(plan))
 	}
 	want := []plannedRun{
-		{"aio", 32, 1}, {"pread", 32, 1}, {"fio", 32, 1},
-		{"pread", 32, 2}, {"fio", 32, 2}, {"aio", 32, 2},
-		{"aio", 128, 1}, {"pread", 128, 1}, {"fio", 128, 1},
+		{"aio", 32, 1, 0}, {"pread", 32, 1, 0}, {"fio", 32, 1, 0},
+		{"pread", 32, 2, 0}, {"fio", 32, 2, 0}, {"aio", 32, 2, 0},
+		{"aio", 128, 1, 0}, {"pread", 128, 1, 0}, {"fio", 128, 1, 0},
 	}
 	for i, w := range want {
 		if plan[i] != w {

@@ -22,6 +22,9 @@ type target struct {
 	Size        int64  `json:"size"` // bytes used, a whole number of blocks
 	Temporary   bool   `json:"temporary"`
 	BlockDevice bool   `json:"block_device"`
+	// Directory is set for -log, whose target is a directory that each
+	// run makes a new log file in.
+	Directory bool `json:"directory,omitempty"`
 	// RAM says how the target's data lives in memory, such as "a file on
 	// tmpfs"; it is empty for a target on a device.
 	RAM string `json:"ram,omitempty"`
@@ -36,6 +39,8 @@ func (t target) kind() string {
 		kind = "temporary file"
 	case t.BlockDevice:
 		kind = "block device"
+	case t.Directory:
+		kind = "directory for new log files"
 	}
 	if t.RAM != "" {
 		kind += "; RAM: " + t.RAM
