@@ -33,6 +33,8 @@ type File struct {
 
 	queue submitQueue // the File's requests on their way to io_submit
 
+	offset fileOffset // where Read and Write go (offset.go)
+
 	// Every operation holds mu for reading from before it submits until its
 	// completion has been reaped; Close takes it for writing, so the
 	// descriptor stays open while any request on it is queued or in flight.
