@@ -22,7 +22,12 @@ type Buf struct {
 	locked bool
 }
 
-// NewBuf maps size bytes of zeroed, page-aligned memory.
+// NewBuf maps size bytes of zeroed, page-aligned memory. A buffer of at
+// least a transparent huge page (2 MiB on most architectures) is aligned to
+// one and asks the kernel for huge pages (MADV_HUGEPAGE), which it gives
+// where it has them free: large direct I/Os from such memory reach the
+// device whole, not split for having too many segments. Allocate the
+// buffers of many large I/Os as one Buf and slice it to have that.
 func NewBuf(size int) (*Buf, error) {
 	return newBuf(size, false)
 }
@@ -44,13 +49,13 @@ func newBuf(size int, lock bool) (*Buf, error) {
 	if mapped < size {
 		return nil, fmt.Errorf("aio: buffer size %d is too large", size)
 	}
-	mem, err := unix.Mmap(-1, 0, mapped, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	mem, err := mapAnonymous(mapped)
 	if err != nil {
 		return nil, fmt.Errorf("aio: mapping %d bytes: %w", size, os.NewSyscallError("mmap", err))
 	}
 	if lock {
 		if err := unix.Mlock(mem); err != nil {
-			unix.Munmap(mem)
+			unmapAnonymous(mem)
 			return nil, lockError(size, err)
 		}
 	}
@@ -105,7 +110,7 @@ func (b *Buf) Free() error {
 	if mem == nil {
 		return errFreed
 	}
-	if err := unix.Munmap(*mem); err != nil {
+	if err := unmapAnonymous(*mem); err != nil {
 		return os.NewSyscallError("munmap", err)
 	}
 	return nil
