@@ -111,6 +111,10 @@ disk_dir=${BENCH_DIR:-/var/tmp}
 size_mib=${BENCH_SIZE_MIB:-1024}
 log_size_mib=${BENCH_LOG_SIZE_MIB:-4096}
 reports=${BENCH_REPORTS:-${TMPDIR:-/tmp}}
+if ! mkdir -p "$reports"; then
+	echo "bench: cannot make BENCH_REPORTS directory $reports" >&2
+	exit 1
+fi
 strict=${BENCH_STRICT:-0}
 
 say() { echo "bench: $*" >&2; }
@@ -204,8 +208,13 @@ measure() {
 	echo
 	echo "=== $target $row: $description"
 	local status=0
+	rm -f "$report"
 	"$work/aiobench" "$@" "${flags[@]}" || status=$?
-	say "$target $row: full report in $report"
+	if [ -s "$report" ]; then
+		say "$target $row: full report in $report"
+	else
+		say "$target $row: aiobench failed (status $status) before it wrote a report"
+	fi
 	return $status
 }
 
