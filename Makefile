@@ -19,6 +19,9 @@ ARCHES      ?=
 KERNELS     ?=
 STATICCHECK  = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 NESTED       = vmtests cmd/aiobench
+# Nested modules outside go.work, built on their own (GOWORK=off) so that
+# their dependencies never enter the workspace's module graph.
+CONTRIB      = contrib/pebblevfs
 
 FUZZTIME    ?= 1m
 
@@ -51,12 +54,17 @@ check-gen: gen
 test: test-host cross vmtest
 
 # The race detector slows TestLoad down, so it issues a tenth of its requests
-# there; the full million runs without it.
+# there; the full million runs without it. The same for the pebble test's
+# million keys (-short writes a tenth).
 test-host:
 	@command -v gcc >/dev/null && command -v fio >/dev/null && command -v mkfs.xfs >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev fio xfsprogs; }
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run '^TestLoad$$' .
 	cd cmd/aiobench && $(GO) test -race -count=1 ./...
+	@for m in $(CONTRIB); do \
+		echo "test $$m"; \
+		(cd $$m && GOWORK=off $(GO) test -race -short -count=1 ./... && GOWORK=off $(GO) test -count=1 ./...) || exit 1; \
+	done
 
 # Every architecture of internal/platform (go run ./gen -arches): go vet and a
 # test build, then the layout tests under its QEMU user-mode emulator where it
@@ -86,6 +94,10 @@ lint:
 		[ -f $$m/go.mod ] || continue; \
 		echo "lint $$m"; \
 		(cd $$m && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...) || exit 1; \
+	done
+	@for m in $(CONTRIB); do \
+		echo "lint $$m"; \
+		(cd $$m && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) run $(STATICCHECK) ./...) || exit 1; \
 	done
 
 # TestVM installs QEMU and what else it runs, if missing, and fetches the
