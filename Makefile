@@ -109,6 +109,7 @@ vmtest:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 .
 	./bench/bench.sh
+	./contrib/pebblevfs/bench.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) .

@@ -1,0 +1,133 @@
+// Command pebblebench measures Pebble's random reads on the aio FS of
+// pebblevfs against vfs.Default, side by side in one run.
+//
+// It builds a DB in -dir once (about -size bytes of incompressible values;
+// kept for later runs), then for each round and each count of -readers
+// opens the DB with each FS in turn, a new block cache of -cache bytes each
+// time, and keeps that many goroutines doing random point reads (Get) and,
+// for -scan of the operations, short scans (-scanlen keys from a random
+// key), for -runtime after a second of warm-up. It reports ops/s, the
+// p50/p99/p99.9 latency of an operation, CPU per operation (user and
+// system time of the process) and the most OS threads the process had, per
+// round and as medians over the rounds with the ratio of the aio FS to
+// vfs.Default.
+//
+// To have buffered reads miss, run it in a cgroup whose memory limit is
+// smaller than the DB (bench.sh beside it does that), and drop the page
+// cache before it starts.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type config struct {
+	dir      string
+	size     int64
+	readers  []int
+	rounds   int
+	runtime  time.Duration
+	cache    int64
+	scan     float64
+	scanLen  int
+	value    int
+	loadOnly bool
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pebblebench:", err)
+		os.Exit(2)
+	}
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "pebblebench:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (*config, error) {
+	cfg := &config{}
+	fs := flag.NewFlagSet("pebblebench", flag.ContinueOnError)
+	var readers string
+	fs.StringVar(&cfg.dir, "dir", "", "`directory` of the DB, built there if it holds none (required)")
+	fs.Int64Var(&cfg.size, "size", 4<<30, "approximate `bytes` of values in the DB when it is built")
+	fs.StringVar(&readers, "readers", "64,256", "comma list of reading goroutine `counts`")
+	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds, each running every FS and reader count once")
+	fs.DurationVar(&cfg.runtime, "runtime", 10*time.Second, "measured `duration` of each run")
+	fs.Int64Var(&cfg.cache, "cache", 64<<20, "block cache `bytes`")
+	fs.Float64Var(&cfg.scan, "scan", 0.1, "`fraction` of operations that are short scans instead of Gets")
+	fs.IntVar(&cfg.scanLen, "scanlen", 10, "`keys` read by a short scan")
+	fs.IntVar(&cfg.value, "value", 1024, "`bytes` of each value when the DB is built")
+	fs.BoolVar(&cfg.loadOnly, "load", false, "only build the DB (if needed) and exit")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag", fs.Arg(0))
+	}
+	if cfg.dir == "" {
+		return nil, fmt.Errorf("-dir is required: the directory of the DB")
+	}
+	for _, s := range strings.Split(readers, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-readers %q: want a comma list of counts of 1 or more", readers)
+		}
+		cfg.readers = append(cfg.readers, n)
+	}
+	switch {
+	case cfg.size < 1<<20:
+		return nil, fmt.Errorf("-size %d: want at least 1 MiB", cfg.size)
+	case cfg.rounds < 1:
+		return nil, fmt.Errorf("-rounds %d: want 1 or more", cfg.rounds)
+	case cfg.runtime <= 0:
+		return nil, fmt.Errorf("-runtime %v: want a positive duration", cfg.runtime)
+	case cfg.cache < 1<<20:
+		return nil, fmt.Errorf("-cache %d: want at least 1 MiB", cfg.cache)
+	case cfg.scan < 0 || cfg.scan > 1:
+		return nil, fmt.Errorf("-scan %v: want a fraction from 0 to 1", cfg.scan)
+	case cfg.scanLen < 1:
+		return nil, fmt.Errorf("-scanlen %d: want 1 or more", cfg.scanLen)
+	case cfg.value < 1 || cfg.value > 1<<20:
+		return nil, fmt.Errorf("-value %d: want 1 to 1 MiB", cfg.value)
+	}
+	return cfg, nil
+}
+
+func run(cfg *config) error {
+	keys, err := loadDB(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.loadOnly {
+		return nil
+	}
+	var results []result
+	for round := range cfg.rounds {
+		for _, readers := range cfg.readers {
+			// Alternate which FS goes first, so that neither always follows
+			// the other's page cache.
+			order := fsKinds
+			if round%2 == 1 {
+				order = []string{fsKinds[1], fsKinds[0]}
+			}
+			for _, kind := range order {
+				r, err := measure(cfg, kind, readers, keys)
+				if err != nil {
+					return fmt.Errorf("%s, %d readers: %w", kind, readers, err)
+				}
+				r.round = round
+				fmt.Fprintf(os.Stderr, "round %d: %s\n", round+1, r.line())
+				results = append(results, r)
+			}
+		}
+	}
+	printReport(os.Stdout, cfg, keys, results)
+	return nil
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"errors"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/linuxaio/aio/contrib/pebblevfs"
+)
+
+// The FSes compared: the aio FS of pebblevfs and vfs.Default.
+const (
+	aioFS     = "pebblevfs"
+	defaultFS = "vfs.Default"
+)
+
+var fsKinds = []string{aioFS, defaultFS}
+
+// A result is one run: one FS, one count of readers.
+type result struct {
+	fs       string
+	readers  int
+	round    int
+	ops      int64
+	elapsed  time.Duration
+	p50      time.Duration
+	p99      time.Duration
+	p999     time.Duration
+	cpuPerOp time.Duration
+	threads  int
+}
+
+func (r result) opsPerSec() float64 { return float64(r.ops) / r.elapsed.Seconds() }
+
+// measure opens the DB on the FS named kind with a new block cache and
+// runs readers goroutines on it for a second of warm-up and then
+// cfg.runtime.
+func measure(cfg *config, kind string, readers, keys int) (result, error) {
+	var fs vfs.FS = vfs.Default
+	var afs *pebblevfs.FS
+	if kind == aioFS {
+		var err error
+		if afs, err = pebblevfs.New(nil); err != nil {
+			return result{}, err
+		}
+		fs = afs
+	}
+	cache := pebble.NewCache(cfg.cache)
+	defer cache.Unref()
+	db, err := pebble.Open(cfg.dir, &pebble.Options{FS: fs, Cache: cache, Logger: quietLogger{}, ReadOnly: true})
+	if err != nil {
+		return result{}, err
+	}
+
+	var measuring, stop atomic.Bool
+	var failed atomic.Pointer[error]
+	lat := make([][]time.Duration, readers)
+	counts := make([]int64, readers)
+	var wg sync.WaitGroup
+	for g := range readers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(g), uint64(time.Now().UnixNano())))
+			var samples []time.Duration
+			var n int64
+			for !stop.Load() {
+				i := rng.IntN(keys)
+				t := time.Now()
+				var err error
+				if rng.Float64() < cfg.scan {
+					err = scan(db, i, cfg.scanLen)
+				} else {
+					err = get(db, i)
+				}
+				if err != nil {
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+				if measuring.Load() {
+					samples = append(samples, time.Since(t))
+					n++
+				}
+			}
+			lat[g], counts[g] = samples, n
+		})
+	}
+	time.Sleep(time.Second)
+	peak := startThreadSampler()
+	cpu0 := cpuTime()
+	start := time.Now()
+	measuring.Store(true)
+	time.Sleep(cfg.runtime)
+	measuring.Store(false)
+	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
+	threads := peak()
+	stop.Store(true)
+	wg.Wait()
+	err = db.Close()
+	if afs != nil {
+		err = errors.Join(err, afs.Close())
+	}
+	if p := failed.Load(); p != nil {
+		return result{}, *p
+	}
+	if err != nil {
+		return result{}, err
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	r := result{fs: kind, readers: readers, elapsed: elapsed, threads: threads}
+	for _, c := range counts {
+		r.ops += c
+	}
+	if r.ops > 0 {
+		r.p50, r.p99, r.p999 = percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999)
+		r.cpuPerOp = cpu / time.Duration(r.ops)
+	}
+	return r, nil
+}
+
+func get(db *pebble.DB, i int) error {
+	v, closer, err := db.Get(key(i))
+	if err != nil {
+		return err
+	}
+	_ = v
+	return closer.Close()
+}
+
+func scan(db *pebble.DB, i, n int) error {
+	it, err := db.NewIter(nil)
+	if err != nil {
+		return err
+	}
+	for valid, k := it.SeekGE(key(i)), 0; valid && k < n; valid, k = it.Next(), k+1 {
+		if _, err := it.ValueAndErr(); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	return it.Close()
+}
+
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+}
+
+// cpuTime returns the user and system time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startThreadSampler samples the process's OS threads every 5 ms and
+// returns a function that stops it and returns the most it saw.
+func startThreadSampler() func() int {
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		most := threadCount()
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				done <- most
+				return
+			case <-tick.C:
+				most = max(most, threadCount())
+			}
+		}
+	}()
+	return func() int { close(stop); return <-done }
+}
+
+// threadCount returns the Threads line of /proc/self/status.
+func threadCount() int {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(raw)) {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func (r result) line() string {
+	return fmt.Sprintf("%-11s %3d readers: %8.0f ops/s  p50 %s  p99 %s  p99.9 %s  CPU %s/op  %d threads",
+		r.fs, r.readers, r.opsPerSec(), µs(r.p50), µs(r.p99), µs(r.p999), µs(r.cpuPerOp), r.threads)
+}
+
+func µs(d time.Duration) string { return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond)) }
+
+// printReport prints the medians of each FS and reader count over the
+// rounds, then the ratios of the aio FS to vfs.Default, each taken within a
+// round, as median (min–max).
+func printReport(w io.Writer, cfg *config, keys int, results []result) {
+	var uts unix.Utsname
+	_ = unix.Uname(&uts)
+	fmt.Fprintf(w, "pebble random reads: %d keys, %d-byte values, in %s\n", keys, cfg.value, cfg.dir)
+	fmt.Fprintf(w, "workload: %.0f%% Gets of a random key, %.0f%% scans of %d keys from one; block cache %d MiB; %d rounds of %v\n",
+		100*(1-cfg.scan), 100*cfg.scan, cfg.scanLen, cfg.cache>>20, cfg.rounds, cfg.runtime)
+	fmt.Fprintf(w, "machine: Linux %s, %d CPUs, GOMAXPROCS %d, %s\n\n", unix.ByteSliceToString(uts.Release[:]), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "fs\treaders\tops/s\tp50 µs\tp99 µs\tp99.9 µs\tCPU µs/op\tthreads\t")
+	for _, readers := range cfg.readers {
+		for _, kind := range fsKinds {
+			rs := pick(results, kind, readers)
+			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t\n", kind, readers,
+				median(rs, func(r result) float64 { return r.opsPerSec() }),
+				median(rs, func(r result) float64 { return float64(r.p50) / 1e3 }),
+				median(rs, func(r result) float64 { return float64(r.p99) / 1e3 }),
+				median(rs, func(r result) float64 { return float64(r.p999) / 1e3 }),
+				median(rs, func(r result) float64 { return float64(r.cpuPerOp) / 1e3 }),
+				median(rs, func(r result) float64 { return float64(r.threads) }))
+		}
+	}
+	tw.Flush()
+
+	fmt.Fprintf(w, "\n%s / %s, median (min–max) over rounds\n", aioFS, defaultFS)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := []string{"ratio"}
+	for _, readers := range cfg.readers {
+		header = append(header, fmt.Sprintf("%d readers", readers))
+	}
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, m := range []struct {
+		name string
+		get  func(result) float64
+	}{
+		{"ops/s", result.opsPerSec},
+		{"p99", func(r result) float64 { return float64(r.p99) }},
+		{"CPU/op", func(r result) float64 { return float64(r.cpuPerOp) }},
+		{"peak threads", func(r result) float64 { return float64(r.threads) }},
+	} {
+		row := []string{m.name}
+		for _, readers := range cfg.readers {
+			row = append(row, ratioCell(pick(results, aioFS, readers), pick(results, defaultFS, readers), m.get))
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	tw.Flush()
+}
+
+// pick returns the results of one FS and reader count, in round order.
+func pick(results []result, kind string, readers int) []result {
+	var out []result
+	for _, r := range results {
+		if r.fs == kind && r.readers == readers {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func median(rs []result, get func(result) float64) float64 {
+	vs := make([]float64, len(rs))
+	for i, r := range rs {
+		vs[i] = get(r)
+	}
+	return medianOf(vs)
+}
+
+func medianOf(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	vs = slices.Clone(vs)
+	slices.Sort(vs)
+	if len(vs)%2 == 1 {
+		return vs[len(vs)/2]
+	}
+	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+}
+
+// ratioCell is the ratio of a to b in each round, as median (min–max).
+func ratioCell(a, b []result, get func(result) float64) string {
+	var ratios []float64
+	for i := range min(len(a), len(b)) {
+		if d := get(b[i]); d > 0 {
+			ratios = append(ratios, get(a[i])/d)
+		}
+	}
+	if len(ratios) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f× (%.2f–%.2f)", medianOf(ratios), slices.Min(ratios), slices.Max(ratios))
+}
