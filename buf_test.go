@@ -134,14 +134,14 @@ func transparentHugePageSize(t *testing.T) int {
 	t.Helper()
 	enabled, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	if err != nil {
-		t.Skipf("the kernel has no transparent huge pages: %v", err)
+		skipUnsupported(t, "the kernel has no transparent huge pages: %v", err)
 	}
 	if strings.Contains(string(enabled), "[never]") {
-		t.Skip("transparent huge pages are disabled (/sys/kernel/mm/transparent_hugepage/enabled is never)")
+		skipUnsupported(t, "transparent huge pages are disabled (/sys/kernel/mm/transparent_hugepage/enabled is never)")
 	}
 	raw, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size")
 	if err != nil {
-		t.Skipf("the kernel does not say the size of its huge pages: %v", err)
+		skipUnsupported(t, "the kernel does not say the size of its huge pages: %v", err)
 	}
 	huge, err := strconv.Atoi(strings.TrimSpace(string(raw)))
 	if err != nil {
@@ -162,7 +162,7 @@ func smapsOf(t *testing.T, addr uintptr) smapsEntry {
 	t.Helper()
 	smaps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
-		t.Skipf("no /proc/self/smaps to check the mapping in: %v", err)
+		skipUnsupported(t, "no /proc/self/smaps to check the mapping in: %v", err)
 	}
 	var e smapsEntry
 	in, found := false, false

@@ -21,6 +21,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +39,8 @@ type config struct {
 	scanLen  int
 	value    int
 	loadOnly bool
+	fsOnly   string
+	profile  string
 }
 
 func main() {
@@ -65,11 +69,16 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&cfg.scanLen, "scanlen", 10, "`keys` read by a short scan")
 	fs.IntVar(&cfg.value, "value", 1024, "`bytes` of each value when the DB is built")
 	fs.BoolVar(&cfg.loadOnly, "load", false, "only build the DB (if needed) and exit")
+	fs.StringVar(&cfg.fsOnly, "fs", "", "run only this `FS` ("+strings.Join(fsKinds, " or ")+"), as for profiling")
+	fs.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of the measured runs into `file`")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag", fs.Arg(0))
+	}
+	if cfg.fsOnly != "" && !slices.Contains(fsKinds, cfg.fsOnly) {
+		return nil, fmt.Errorf("-fs %q: want %s", cfg.fsOnly, strings.Join(fsKinds, " or "))
 	}
 	if cfg.dir == "" {
 		return nil, fmt.Errorf("-dir is required: the directory of the DB")
@@ -108,6 +117,17 @@ func run(cfg *config) error {
 	if cfg.loadOnly {
 		return nil
 	}
+	if cfg.profile != "" {
+		f, err := os.Create(cfg.profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var results []result
 	for round := range cfg.rounds {
 		for _, readers := range cfg.readers {
@@ -118,6 +138,9 @@ func run(cfg *config) error {
 				order = []string{fsKinds[1], fsKinds[0]}
 			}
 			for _, kind := range order {
+				if cfg.fsOnly != "" && kind != cfg.fsOnly {
+					continue
+				}
 				r, err := measure(cfg, kind, readers, keys)
 				if err != nil {
 					return fmt.Errorf("%s, %d readers: %w", kind, readers, err)
