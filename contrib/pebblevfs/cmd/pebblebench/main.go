@@ -41,6 +41,7 @@ type config struct {
 	loadOnly bool
 	fsOnly   string
 	profile  string
+	child    bool
 }
 
 func main() {
@@ -70,7 +71,8 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&cfg.value, "value", 1024, "`bytes` of each value when the DB is built")
 	fs.BoolVar(&cfg.loadOnly, "load", false, "only build the DB (if needed) and exit")
 	fs.StringVar(&cfg.fsOnly, "fs", "", "run only this `FS` ("+strings.Join(fsKinds, " or ")+"), as for profiling")
-	fs.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of the measured runs into `file`")
+	fs.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of each run into `file`.FS.READERS")
+	fs.BoolVar(&cfg.child, "child", false, "run one -fs and one -readers in this process and print the result as JSON (used by the parent)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -89,6 +91,9 @@ func parseFlags(args []string) (*config, error) {
 			return nil, fmt.Errorf("-readers %q: want a comma list of counts of 1 or more", readers)
 		}
 		cfg.readers = append(cfg.readers, n)
+	}
+	if cfg.child && (cfg.fsOnly == "" || len(cfg.readers) != 1) {
+		return nil, fmt.Errorf("-child needs one -fs and one count in -readers")
 	}
 	switch {
 	case cfg.size < 1<<20:
@@ -117,16 +122,8 @@ func run(cfg *config) error {
 	if cfg.loadOnly {
 		return nil
 	}
-	if cfg.profile != "" {
-		f, err := os.Create(cfg.profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	if cfg.child {
+		return runChildProfiled(cfg, keys)
 	}
 	var results []result
 	for round := range cfg.rounds {
@@ -141,7 +138,7 @@ func run(cfg *config) error {
 				if cfg.fsOnly != "" && kind != cfg.fsOnly {
 					continue
 				}
-				r, err := measure(cfg, kind, readers, keys)
+				r, err := measureInChild(cfg, kind, readers)
 				if err != nil {
 					return fmt.Errorf("%s, %d readers: %w", kind, readers, err)
 				}
@@ -153,4 +150,21 @@ func run(cfg *config) error {
 	}
 	printReport(os.Stdout, cfg, keys, results)
 	return nil
+}
+
+// runChildProfiled is runChild, under the CPU profiler if -cpuprofile asks.
+func runChildProfiled(cfg *config, keys int) error {
+	if cfg.profile == "" {
+		return runChild(cfg, keys)
+	}
+	f, err := os.Create(cfg.profile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	return runChild(cfg, keys)
 }

@@ -13,8 +13,8 @@ import (
 )
 
 func (r result) line() string {
-	return fmt.Sprintf("%-11s %3d readers: %8.0f ops/s  p50 %s  p99 %s  p99.9 %s  CPU %s/op  %d threads",
-		r.fs, r.readers, r.opsPerSec(), µs(r.p50), µs(r.p99), µs(r.p999), µs(r.cpuPerOp), r.threads)
+	return fmt.Sprintf("%-11s %3d readers: %8.0f ops/s  p50 %s  p99 %s  p99.9 %s  CPU %s/op  %d threads  %.2f block reads/op",
+		r.fs, r.readers, r.opsPerSec(), µs(r.p50), µs(r.p99), µs(r.p999), µs(r.cpuPerOp), r.threads, r.missesPerOp)
 }
 
 func µs(d time.Duration) string { return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond)) }
@@ -31,17 +31,18 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 	fmt.Fprintf(w, "machine: Linux %s, %d CPUs, GOMAXPROCS %d, %s\n\n", unix.ByteSliceToString(uts.Release[:]), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "fs\treaders\tops/s\tp50 µs\tp99 µs\tp99.9 µs\tCPU µs/op\tthreads\t")
+	fmt.Fprintln(tw, "fs\treaders\tops/s\tp50 µs\tp99 µs\tp99.9 µs\tCPU µs/op\tthreads\tblock reads/op\t")
 	for _, readers := range cfg.readers {
 		for _, kind := range fsKinds {
 			rs := pick(results, kind, readers)
-			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t\n", kind, readers,
+			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t%.2f\t\n", kind, readers,
 				median(rs, func(r result) float64 { return r.opsPerSec() }),
 				median(rs, func(r result) float64 { return float64(r.p50) / 1e3 }),
 				median(rs, func(r result) float64 { return float64(r.p99) / 1e3 }),
 				median(rs, func(r result) float64 { return float64(r.p999) / 1e3 }),
 				median(rs, func(r result) float64 { return float64(r.cpuPerOp) / 1e3 }),
-				median(rs, func(r result) float64 { return float64(r.threads) }))
+				median(rs, func(r result) float64 { return float64(r.threads) }),
+				median(rs, func(r result) float64 { return r.missesPerOp }))
 		}
 	}
 	tw.Flush()
