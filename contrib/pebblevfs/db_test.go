@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -182,7 +183,12 @@ func TestPebbleDB(t *testing.T) {
 
 	fs := newFS(t)
 	tracked, dumpOpen := vfstest.WithOpenFileTracking(fs)
-	db, err := pebble.Open(dir, testOptions(tracked, cache))
+	opts := testOptions(tracked, cache)
+	opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		t.Fatalf("Options.Validate: %v", err)
+	}
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,4 +314,56 @@ func TestCloseDuringCompaction(t *testing.T) {
 		t.Fatalf("found the first %d keys of the order written, want whole batches of 1000", found)
 	}
 	t.Logf("%d keys found after the restart", found)
+}
+
+// TestPebbleDBBlobFiles runs a DB that separates values into blob files,
+// which the FS reads directly as it does tables: the DB is written,
+// flushed and compacted, reopened, and read back in full.
+func TestPebbleDBBlobFiles(t *testing.T) {
+	const n = 100_000
+	dir := testDir(t)
+	opts := func(fs vfs.FS) *pebble.Options {
+		o := testOptions(fs, nil)
+		o.FormatMajorVersion = pebble.FormatNewest
+		o.Experimental.ValueSeparationPolicy = func() pebble.ValueSeparationPolicy {
+			return pebble.ValueSeparationPolicy{Enabled: true, MinimumSize: 64, MaxBlobReferenceDepth: 10, RewriteMinimumAge: time.Hour, TargetGarbageRatio: 1}
+		}
+		return o
+	}
+	db, err := pebble.Open(dir, opts(newFS(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeKeys(t, db, n, nil)
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Compact(context.Background(), []byte("key"), []byte("kez"), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := filepath.Glob(filepath.Join(dir, "*.blob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blobs) == 0 {
+		t.Fatal("the DB wrote no blob files")
+	}
+	fs := newFS(t)
+	db, err = pebble.Open(dir, opts(fs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	before := fs.directOpens.Load()
+	verifyKeys(t, db, n)
+	if err := db.CheckLevels(nil); err != nil {
+		t.Fatalf("CheckLevels: %v", err)
+	}
+	t.Logf("%d blob files; %d files opened directly while reading", len(blobs), fs.directOpens.Load()-before)
+	if fs.directOpens.Load() == before {
+		t.Fatal("reading the DB opened no file directly")
+	}
 }
