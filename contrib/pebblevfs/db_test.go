@@ -63,8 +63,8 @@ func (quietLogger) Fatalf(format string, args ...any) {
 // writeKeys writes the test DB's contents for keys [0, n) in batches of a
 // thousand, in a shuffled order so that the tables of every flush overlap
 // and compactions have work to do; every 16th batch is committed with Sync.
-// It returns the number of batches committed, and stops early when stop
-// returns true before a batch.
+// When stop returns true before a batch of the first values, it returns
+// there, writing neither those left nor the overwrites and deletes.
 func writeKeys(t testing.TB, db *pebble.DB, n int, stop func() bool) {
 	t.Helper()
 	order := rand.New(rand.NewPCG(1, 2)).Perm(n)
@@ -108,6 +108,19 @@ func writeKeys(t testing.TB, db *pebble.DB, n int, stop func() bool) {
 		}
 	}
 	commit(b, batch)
+}
+
+// fillDB writes the test contents for keys [0, n), flushes the memtable
+// and compacts the whole key range.
+func fillDB(t testing.TB, db *pebble.DB, n int) {
+	t.Helper()
+	writeKeys(t, db, n, nil)
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Compact(context.Background(), []byte("key"), []byte("kez"), true); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // verifyKeys checks that the DB holds exactly the test contents for keys
@@ -192,13 +205,7 @@ func TestPebbleDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeKeys(t, db, n, nil)
-	if err := db.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Compact(context.Background(), []byte("key"), []byte("kez"), true); err != nil {
-		t.Fatal(err)
-	}
+	fillDB(t, db, n)
 	if err := db.CheckLevels(nil); err != nil {
 		t.Fatalf("CheckLevels after compaction: %v", err)
 	}
@@ -277,6 +284,9 @@ func TestCloseDuringCompaction(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if inProgress == 0 {
+		t.Fatalf("no compaction was running when the DB closed (one had been seen: %v), so nothing was closed mid-compaction", !seen.IsZero())
+	}
 	t.Logf("closed with %d compactions in progress", inProgress)
 
 	db, err = pebble.Open(dir, testOptions(newFS(t), nil))
@@ -334,13 +344,7 @@ func TestPebbleDBBlobFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeKeys(t, db, n, nil)
-	if err := db.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Compact(context.Background(), []byte("key"), []byte("kez"), true); err != nil {
-		t.Fatal(err)
-	}
+	fillDB(t, db, n)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
