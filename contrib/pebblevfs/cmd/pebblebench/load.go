@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -45,13 +44,11 @@ func loadDB(cfg *config) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	rng := rand.New(rand.NewPCG(7, 7))
+	rng := rand.NewChaCha8([32]byte{7})
 	v := make([]byte, cfg.value)
 	b := db.NewBatch()
 	for i := range n {
-		for j := 0; j+8 <= len(v); j += 8 {
-			binary.LittleEndian.PutUint64(v[j:], rng.Uint64())
-		}
+		_, _ = rng.Read(v)
 		if err := b.Set(key(i), v, nil); err != nil {
 			return 0, err
 		}

@@ -142,7 +142,7 @@ func run(cfg *config) error {
 				if err != nil {
 					return fmt.Errorf("%s, %d readers: %w", kind, readers, err)
 				}
-				r.round = round
+				r.Round = round
 				fmt.Fprintf(os.Stderr, "round %d: %s\n", round+1, r.line())
 				results = append(results, r)
 			}

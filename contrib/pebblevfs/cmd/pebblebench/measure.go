@@ -25,24 +25,25 @@ const (
 
 var fsKinds = []string{aioFS, defaultFS}
 
-// A result is one run: one FS, one count of readers.
+// A result is one run: one FS, one count of readers. A child process
+// prints it as JSON for the parent.
 type result struct {
-	fs       string
-	readers  int
-	round    int
-	ops      int64
-	elapsed  time.Duration
-	p50      time.Duration
-	p99      time.Duration
-	p999     time.Duration
-	cpuPerOp time.Duration
-	threads  int
-	// missesPerOp is the block cache's misses per operation: the blocks
+	FS       string        `json:"fs"`
+	Readers  int           `json:"readers"`
+	Round    int           `json:"round"`
+	Ops      int64         `json:"ops"`
+	Elapsed  time.Duration `json:"elapsed_ns"`
+	P50      time.Duration `json:"p50_ns"`
+	P99      time.Duration `json:"p99_ns"`
+	P999     time.Duration `json:"p999_ns"`
+	CPUPerOp time.Duration `json:"cpu_per_op_ns"`
+	Threads  int           `json:"threads"`
+	// MissesPerOp is the block cache's misses per operation: the blocks
 	// each read from the file.
-	missesPerOp float64
+	MissesPerOp float64 `json:"cache_misses_per_op"`
 }
 
-func (r result) opsPerSec() float64 { return float64(r.ops) / r.elapsed.Seconds() }
+func (r result) opsPerSec() float64 { return float64(r.Ops) / r.Elapsed.Seconds() }
 
 // measure opens the DB on the FS named kind with a new block cache and
 // runs readers goroutines on it for a second of warm-up and then
@@ -121,14 +122,14 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	r := result{fs: kind, readers: readers, elapsed: elapsed, threads: threads}
+	r := result{FS: kind, Readers: readers, Elapsed: elapsed, Threads: threads}
 	for _, c := range counts {
-		r.ops += c
+		r.Ops += c
 	}
-	if r.ops > 0 {
-		r.p50, r.p99, r.p999 = percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999)
-		r.cpuPerOp = cpu / time.Duration(r.ops)
-		r.missesPerOp = float64(misses) / float64(r.ops)
+	if r.Ops > 0 {
+		r.P50, r.P99, r.P999 = percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999)
+		r.CPUPerOp = cpu / time.Duration(r.Ops)
+		r.MissesPerOp = float64(misses) / float64(r.Ops)
 	}
 	return r, nil
 }

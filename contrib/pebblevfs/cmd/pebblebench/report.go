@@ -14,7 +14,7 @@ import (
 
 func (r result) line() string {
 	return fmt.Sprintf("%-11s %3d readers: %8.0f ops/s  p50 %s  p99 %s  p99.9 %s  CPU %s/op  %d threads  %.2f block reads/op",
-		r.fs, r.readers, r.opsPerSec(), µs(r.p50), µs(r.p99), µs(r.p999), µs(r.cpuPerOp), r.threads, r.missesPerOp)
+		r.FS, r.Readers, r.opsPerSec(), µs(r.P50), µs(r.P99), µs(r.P999), µs(r.CPUPerOp), r.Threads, r.MissesPerOp)
 }
 
 func µs(d time.Duration) string { return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond)) }
@@ -37,12 +37,12 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 			rs := pick(results, kind, readers)
 			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t%.2f\t\n", kind, readers,
 				median(rs, func(r result) float64 { return r.opsPerSec() }),
-				median(rs, func(r result) float64 { return float64(r.p50) / 1e3 }),
-				median(rs, func(r result) float64 { return float64(r.p99) / 1e3 }),
-				median(rs, func(r result) float64 { return float64(r.p999) / 1e3 }),
-				median(rs, func(r result) float64 { return float64(r.cpuPerOp) / 1e3 }),
-				median(rs, func(r result) float64 { return float64(r.threads) }),
-				median(rs, func(r result) float64 { return r.missesPerOp }))
+				median(rs, func(r result) float64 { return float64(r.P50) / 1e3 }),
+				median(rs, func(r result) float64 { return float64(r.P99) / 1e3 }),
+				median(rs, func(r result) float64 { return float64(r.P999) / 1e3 }),
+				median(rs, func(r result) float64 { return float64(r.CPUPerOp) / 1e3 }),
+				median(rs, func(r result) float64 { return float64(r.Threads) }),
+				median(rs, func(r result) float64 { return r.MissesPerOp }))
 		}
 	}
 	tw.Flush()
@@ -59,9 +59,9 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 		get  func(result) float64
 	}{
 		{"ops/s", result.opsPerSec},
-		{"p99", func(r result) float64 { return float64(r.p99) }},
-		{"CPU/op", func(r result) float64 { return float64(r.cpuPerOp) }},
-		{"peak threads", func(r result) float64 { return float64(r.threads) }},
+		{"p99", func(r result) float64 { return float64(r.P99) }},
+		{"CPU/op", func(r result) float64 { return float64(r.CPUPerOp) }},
+		{"peak threads", func(r result) float64 { return float64(r.Threads) }},
 	} {
 		row := []string{m.name}
 		for _, readers := range cfg.readers {
@@ -76,7 +76,7 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 func pick(results []result, kind string, readers int) []result {
 	var out []result
 	for _, r := range results {
-		if r.fs == kind && r.readers == readers {
+		if r.FS == kind && r.Readers == readers {
 			out = append(out, r)
 		}
 	}
