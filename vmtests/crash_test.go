@@ -5,7 +5,8 @@ package vmtests
 // record to the host; the host kills QEMU with SIGKILL at a random moment,
 // boots the guest again on the same disk image, and checks that every
 // record the guest had reported is in the recovered log, intact, and that
-// no record that does not check was taken into it.
+// no record that does not check was taken into it. Its replay run
+// (replay_test.go) checks the log at each flush of the disk instead.
 //
 // The crash VM's devices:
 //
@@ -45,14 +46,16 @@ type crashConfig struct {
 	name   string
 	goarch string
 	cache  string // QEMU's cache mode of the log's disk
-	kills  int
+	kills  int    // or, in a replay run, boots
+	replay bool   // a replay run (replay_test.go) rather than kills
 }
 
 var crashConfigs = []crashConfig{
-	{"amd64-cache-none", "amd64", "none", 10},
-	{"amd64-cache-writeback", "amd64", "writeback", 10},
-	{"386", "386", "none", 4},     // 32-bit
-	{"s390x", "s390x", "none", 4}, // big-endian
+	{"amd64-cache-none", "amd64", "none", 10, false},
+	{"amd64-cache-writeback", "amd64", "writeback", 10, false},
+	{"386", "386", "none", 4, false},     // 32-bit
+	{"s390x", "s390x", "none", 4, false}, // big-endian
+	{"amd64-replay", "amd64", "writeback", 2, true},
 }
 
 // envCrashConfigs selects configurations by name, comma-separated, and
@@ -109,8 +112,17 @@ func TestCrash(t *testing.T) {
 				b = buildCrash(t, c.goarch, filepath.Join(builds, c.goarch))
 				built[c.goarch] = b
 			}
-			st = crashSeries(t, c, b, logs)
+			if c.replay {
+				st = replaySeries(t, c, b, logs)
+			} else {
+				st = crashSeries(t, c, b, logs)
+			}
 		})
+		if c.replay {
+			summary = append(summary, fmt.Sprintf("%-22s %-24s %5d boots %8d acknowledged %6d flushes, %d crash states replayed and recovered, %d records short  %v",
+				c.name, st.kernel, st.kills, st.acked, st.flushes, st.checked, st.lost, time.Since(start).Round(time.Second)))
+			continue
+		}
 		summary = append(summary, fmt.Sprintf("%-22s %-24s %5d kills %8d acknowledged %8d recovered at the last boot %5d lost %2d boots again  %v",
 			c.name, st.kernel, st.kills, st.acked, st.recovered, st.lost, st.retries, time.Since(start).Round(time.Second)))
 	}
@@ -160,6 +172,7 @@ func buildCrash(t *testing.T, goarch, dir string) *crashBuild {
 type crashStats struct {
 	kernel                                 string
 	kills, acked, recovered, lost, retries int
+	flushes, checked                       int // a replay run's flushes, and those replayed
 }
 
 // crashSeries makes c.kills kills and a last boot that only recovers.
@@ -178,13 +191,18 @@ func crashSeries(t *testing.T, c crashConfig, b *crashBuild, logs string) crashS
 		if !last {
 			delay = 200*time.Millisecond + time.Duration(rng.Int64N(int64(2800*time.Millisecond)))
 		}
-		shared, console, err := crashBoot(c, b, img, logs, fmt.Sprintf("boot%d", boot), last, delay)
+		mode := crashlog.ModeAppend
+		if last {
+			mode = crashlog.ModeRecover
+		}
+		disk := guestDisk{disk: testvm.Ext4, image: img, cache: c.cache}
+		shared, console, err := crashBoot(c, b, disk, logs, fmt.Sprintf("boot%d", boot), mode, delay)
 		if _, serr := os.Stat(filepath.Join(shared, crashlog.RecoveredFile)); err != nil && serr != nil {
 			// The guest never got as far as the log (its uinit did not
 			// run, once, on 386): the disk is as it was, so boot again.
 			t.Logf("boot %d: the guest did not start (%v; console in %s): booting again", boot, err, console)
 			st.retries++
-			shared, console, err = crashBoot(c, b, img, logs, fmt.Sprintf("boot%d-again", boot), last, delay)
+			shared, console, err = crashBoot(c, b, disk, logs, fmt.Sprintf("boot%d-again", boot), mode, delay)
 		}
 		if err != nil {
 			t.Fatalf("boot %d: %v (console in %s)", boot, err, console)
@@ -194,18 +212,9 @@ func crashSeries(t *testing.T, c crashConfig, b *crashBuild, logs string) crashS
 		if err != nil {
 			t.Fatalf("boot %d: %v (console in %s)", boot, err, console)
 		}
-		if r.Bad > 0 {
-			t.Errorf("boot %d: the recovered log has %d records that do not check; the first: %s", boot, r.Bad, r.Problem)
-		}
-		recovered := 0
-		for w := range acked {
-			if r.PerWriter[w] < acked[w] {
-				t.Errorf("boot %d: writer %d had %d records acknowledged, %d recovered", boot, w, acked[w], r.PerWriter[w])
-				st.lost += acked[w] - r.PerWriter[w]
-			}
-			recovered += r.PerWriter[w]
-		}
+		recovered, lost := checkRecovered(t, boot, r, acked)
 		st.recovered = recovered
+		st.lost += lost
 		if r.Reset {
 			clear(acked)
 		}
@@ -228,12 +237,31 @@ func crashSeries(t *testing.T, c crashConfig, b *crashBuild, logs string) crashS
 	return st
 }
 
-// crashBoot boots the guest once on img, with a new shared directory
-// named name, and returns that directory and the console log's path. The
-// guest appends until it is killed delay after it began, unless last, when
-// it only recovers.
-func crashBoot(c crashConfig, b *crashBuild, img, logs, name string, last bool, delay time.Duration) (shared, console string, err error) {
-	shared = filepath.Join(filepath.Dir(img), name)
+// checkRecovered fails the test where the guest's recovery at the start of
+// boot lost a record of acked, the records of each writer acknowledged
+// before, or took in one that does not check. It returns how many records
+// were recovered and how many of acked were not.
+func checkRecovered(t *testing.T, boot int, r crashlog.Recovery, acked []int) (recovered, lost int) {
+	t.Helper()
+	if r.Bad > 0 {
+		t.Errorf("boot %d: the recovered log has %d records that do not check; the first: %s", boot, r.Bad, r.Problem)
+	}
+	for w := range acked {
+		if r.PerWriter[w] < acked[w] {
+			t.Errorf("boot %d: writer %d had %d records acknowledged, %d recovered", boot, w, acked[w], r.PerWriter[w])
+			lost += acked[w] - r.PerWriter[w]
+		}
+		recovered += r.PerWriter[w]
+	}
+	return recovered, lost
+}
+
+// crashBoot boots the guest once on disk, with a new shared directory
+// named name, and returns that directory and the console log's path. In
+// crashlog.ModeAppend the guest appends until it is killed delay after it
+// began; in the other modes it powers off by itself.
+func crashBoot(c crashConfig, b *crashBuild, disk guestDisk, logs, name, mode string, delay time.Duration) (shared, console string, err error) {
+	shared = filepath.Join(filepath.Dir(disk.image), name)
 	bin := filepath.Join(shared, "tests", crashGuestPackage, "crashguest.test")
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		return shared, "", err
@@ -241,15 +269,11 @@ func crashBoot(c crashConfig, b *crashBuild, img, logs, name string, last bool, 
 	if err := os.Link(b.binary, bin); err != nil {
 		return shared, "", err
 	}
-	mode := crashlog.ModeAppend
-	if last {
-		mode = crashlog.ModeRecover
-	}
 	g := &guest{
 		vm:        b.run.Arch.VM,
 		kernel:    filepath.Join(b.kernelDir, "vmlinuz"),
 		initramfs: b.initramfs,
-		disks:     []guestDisk{{disk: testvm.Ext4, image: img, cache: c.cache}},
+		disks:     []guestDisk{disk},
 		shares:    []share{{shared, testvm.SharedTag}},
 		params:    []string{crashlog.ModeParam + "=" + mode},
 	}
@@ -258,7 +282,7 @@ func crashBoot(c crashConfig, b *crashBuild, img, logs, name string, last bool, 
 		return shared, "", err
 	}
 	defer f.Close()
-	if last {
+	if mode != crashlog.ModeAppend {
 		return shared, f.Name(), g.run(crashBootTimeout, f, func(string) {})
 	}
 	return shared, f.Name(), g.runAndKill(crashBootTimeout, f, filepath.Join(shared, crashlog.AppendingFile), delay)

@@ -29,6 +29,10 @@ type guestDisk struct {
 	disk  testvm.Disk
 	image string
 	cache string // QEMU's cache mode of the drive; empty for its default
+	// writeLog, if set, is a file in which QEMU's blklogwrites driver
+	// records every write, flush and discard the guest makes to the disk,
+	// in dm-log-writes' format (see replay_test.go). The file must exist.
+	writeLog string
 }
 
 // A share is a host directory that the guest mounts over 9p on
@@ -116,11 +120,15 @@ func (g *guest) run(timeout time.Duration, log *os.File, onLine func(string)) er
 func diskArgs(gd guestDisk, id, bus string) []string {
 	d, img := gd.disk, gd.image
 	drive := fmt.Sprintf("if=none,id=%s,", id)
-	if d.Faulty {
+	switch {
+	case d.Faulty:
 		// Both kinds of error go to the guest, rather than stopping the
 		// VM, which is what werror's default does for ENOSPC.
 		drive += faultyDriveOptions(img) + ",rerror=report,werror=report"
-	} else {
+	case gd.writeLog != "":
+		drive += fmt.Sprintf("driver=blklogwrites,file.driver=file,file.filename=%s,log.driver=file,log.filename=%s,log-sector-size=%d",
+			img, gd.writeLog, d.LogicalBlock)
+	default:
 		drive += fmt.Sprintf("file=%s,format=raw", img)
 	}
 	if gd.cache != "" {

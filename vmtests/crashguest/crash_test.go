@@ -2,7 +2,8 @@
 // vmtests/crash_test.go): on each boot it recovers the log on the ext4
 // disk, checks every record and reports what it found, then appends from
 // crashlog.Writers goroutines and reports each acknowledged record, until
-// the host kills the VM.
+// the host kills the VM, or, in the replay run (vmtests/replay_test.go),
+// for a while, writing marks of what was acknowledged to the same disk.
 package crashguest
 
 import (
@@ -11,7 +12,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,27 +34,7 @@ func TestCrash(t *testing.T) {
 	guest.SkipIfNotInVM(t)
 	shared := filepath.Join("/mount/9p", testvm.SharedTag)
 	path := testvm.Ext4Path("wal.log")
-	opts := &wal.Options{Preallocate: 1 << 20}
-	l, err := wal.Open(path, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := crashlog.Recovery{LastSeq: l.Recovered(), PerWriter: make([]int, crashlog.Writers)}
-	err = l.Replay(func(seq uint64, rec []byte) error {
-		r.Records++
-		w, n, err := crashlog.Check(rec)
-		if err == nil && n != r.PerWriter[w] {
-			err = fmt.Errorf("writer %d's record %d after its %d", w, n, r.PerWriter[w])
-		}
-		if err != nil {
-			if r.Bad++; r.Problem == "" {
-				r.Problem = fmt.Sprintf("record %d: %v", seq, err)
-			}
-			return nil
-		}
-		r.PerWriter[w]++
-		return nil
-	})
+	l, r, err := crashlog.Recover(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,30 +53,40 @@ func TestCrash(t *testing.T) {
 		if err := os.Remove(path); err != nil {
 			t.Fatal(err)
 		}
-		if l, err = wal.Open(path, opts); err != nil {
+		if l, err = wal.Open(path, crashlog.Options()); err != nil {
 			t.Fatal(err)
 		}
 		clear(r.PerWriter)
 	}
-	if !appending() {
+	mode := bootMode()
+	if mode == crashlog.ModeRecover {
 		if err := l.Close(); err != nil {
 			t.Fatal(err)
 		}
 		return
+	}
+	var marks *marker
+	if mode == crashlog.ModeReplay {
+		if marks, err = newMarker(testvm.Ext4Path(crashlog.MarkFile)); err != nil {
+			t.Fatal(err)
+		}
+		defer marks.close()
 	}
 
 	acks, err := os.Create(filepath.Join(shared, crashlog.AcksFile))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer acks.Close()
 	if err := os.WriteFile(filepath.Join(shared, crashlog.AppendingFile), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	acked := make(chan [2]int, 1024)
-	var failed atomic.Bool
+	var failed, stop atomic.Bool
+	var writers sync.WaitGroup
 	for w := range crashlog.Writers {
-		go func() {
-			for n := r.PerWriter[w]; ; n++ {
+		writers.Go(func() {
+			for n := r.PerWriter[w]; !stop.Load(); n++ {
 				if _, err := l.Append(context.Background(), crashlog.Record(w, n)); err != nil {
 					failed.Store(true)
 					t.Errorf("writer %d: %v", w, err)
@@ -101,17 +94,34 @@ func TestCrash(t *testing.T) {
 				}
 				acked <- [2]int{w, n}
 			}
-		}()
+		})
 	}
-	// Each report is written after its Append returned; QEMU's 9p server
-	// has it in the host's file once write returns.
+	done := make(chan struct{})
+	go func() {
+		writers.Wait()
+		close(done)
+	}()
+	// The host kills the VM in ModeAppend; in ModeReplay the writers stop
+	// after ReplayAppendTime.
 	deadline := time.After(2 * time.Minute)
+	var stopAt <-chan time.Time
+	if marks != nil {
+		stopAt = time.After(crashlog.ReplayAppendTime)
+	}
+	counts := slices.Clone(r.PerWriter)
 	var line strings.Builder
-	for !failed.Load() {
+	for finished := false; !finished && !failed.Load(); {
 		line.Reset()
 		select {
 		case a := <-acked:
 			fmt.Fprintf(&line, "%d %d\n", a[0], a[1])
+			counts[a[0]] = a[1] + 1
+		case <-stopAt:
+			stop.Store(true)
+			stopAt = nil
+			continue
+		case <-done:
+			finished = true
 		case <-deadline:
 			t.Fatal("the host did not stop the VM within 2 minutes of appending")
 		}
@@ -119,21 +129,41 @@ func TestCrash(t *testing.T) {
 			select {
 			case a := <-acked:
 				fmt.Fprintf(&line, "%d %d\n", a[0], a[1])
+				counts[a[0]] = a[1] + 1
 			default:
 				more = false
 			}
 		}
+		// Each report is written after its Append returned; QEMU's 9p
+		// server has it in the host's file once write returns. A mark
+		// goes to the disk after the reports it counts.
 		if _, err := acks.WriteString(line.String()); err != nil {
 			t.Fatal(err)
 		}
+		if marks != nil && line.Len() > 0 {
+			if err := marks.write(counts); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if failed.Load() {
+		return
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// appending reports whether the kernel command line asks the guest to
-// append after recovering.
-func appending() bool {
+// bootMode returns the mode the kernel command line gives this boot:
+// crashlog.ModeAppend unless it names another.
+func bootMode() string {
 	b, _ := os.ReadFile("/proc/cmdline")
-	return !strings.Contains(string(b), crashlog.ModeParam+"="+crashlog.ModeRecover)
+	for _, f := range strings.Fields(string(b)) {
+		if v, ok := strings.CutPrefix(f, crashlog.ModeParam+"="); ok {
+			return v
+		}
+	}
+	return crashlog.ModeAppend
 }
 
 func writeJSON(t *testing.T, path string, v any) {

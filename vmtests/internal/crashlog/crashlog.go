@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
+	"time"
 )
 
 // Writers is how many goroutines of the guest append at once.
@@ -27,13 +28,18 @@ const (
 )
 
 // ModeParam is the kernel command line parameter that tells the guest
-// whether to append after recovering (ModeAppend) or only recover
-// (ModeRecover).
+// whether to append after recovering until it is killed (ModeAppend), only
+// recover (ModeRecover), or append for ReplayAppendTime writing marks (see
+// mark.go), then close the log and power off (ModeReplay).
 const (
 	ModeParam   = "aio.crash"
 	ModeAppend  = "append"
 	ModeRecover = "recover"
+	ModeReplay  = "replay"
 )
+
+// ReplayAppendTime is how long the guest appends in ModeReplay.
+const ReplayAppendTime = 3 * time.Second
 
 // A Recovery is what the guest found when it opened the log.
 type Recovery struct {
