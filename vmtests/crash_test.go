@@ -119,7 +119,7 @@ func TestCrash(t *testing.T) {
 			}
 		})
 		if c.replay {
-			summary = append(summary, fmt.Sprintf("%-22s %-24s %5d boots %8d acknowledged %6d flushes, %d crash states replayed and recovered, %d records short  %v",
+			summary = append(summary, fmt.Sprintf("%-22s %-24s %5d boots %8d acknowledged %6d flushes, %d crash states replayed and recovered, %d records missing  %v",
 				c.name, st.kernel, st.kills, st.acked, st.flushes, st.checked, st.lost, time.Since(start).Round(time.Second)))
 			continue
 		}
@@ -172,7 +172,7 @@ func buildCrash(t *testing.T, goarch, dir string) *crashBuild {
 type crashStats struct {
 	kernel                                 string
 	kills, acked, recovered, lost, retries int
-	flushes, checked                       int // a replay run's flushes, and those replayed
+	flushes, checked                       int // a replay run's flushes, and the crash states replayed
 }
 
 // crashSeries makes c.kills kills and a last boot that only recovers.

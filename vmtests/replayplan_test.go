@@ -100,7 +100,12 @@ func TestReadWriteLog(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	entries, gotSS, err := readWriteLog(path)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	entries, gotSS, err := readWriteLog(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,11 +117,6 @@ func TestReadWriteLog(t *testing.T) {
 	if gotSS != ss || !reflect.DeepEqual(entries, want) {
 		t.Fatalf("readWriteLog = %+v, %d; want %+v, %d", entries, gotSS, want, ss)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	marks, err := findMarks(f, entries, ss)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestReadWriteLog(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := readWriteLog(path); err == nil || !strings.Contains(err.Error(), "not a dm-log-writes log") {
+	if _, _, err := readWriteLog(f); err == nil || !strings.Contains(err.Error(), "not a dm-log-writes log") {
 		t.Errorf("readWriteLog of a log with a bad magic: %v", err)
 	}
 }

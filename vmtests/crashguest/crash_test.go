@@ -110,12 +110,15 @@ func TestCrash(t *testing.T) {
 	}
 	counts := slices.Clone(r.PerWriter)
 	var line strings.Builder
+	take := func(a [2]int) {
+		fmt.Fprintf(&line, "%d %d\n", a[0], a[1])
+		counts[a[0]] = a[1] + 1
+	}
 	for finished := false; !finished && !failed.Load(); {
 		line.Reset()
 		select {
 		case a := <-acked:
-			fmt.Fprintf(&line, "%d %d\n", a[0], a[1])
-			counts[a[0]] = a[1] + 1
+			take(a)
 		case <-stopAt:
 			stop.Store(true)
 			stopAt = nil
@@ -128,8 +131,7 @@ func TestCrash(t *testing.T) {
 		for more := true; more; {
 			select {
 			case a := <-acked:
-				fmt.Fprintf(&line, "%d %d\n", a[0], a[1])
-				counts[a[0]] = a[1] + 1
+				take(a)
 			default:
 				more = false
 			}
