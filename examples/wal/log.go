@@ -156,9 +156,9 @@ func (l *Log) open() error {
 
 	l.stopCx, l.stop = context.WithCancel(context.Background())
 	ready := alignUp(max(l.rec.size, l.end), l.bs)
-	l.pre = newPreallocator(aioStorage{l.zf}, l.rec.blockSize, l.s.preallocate, ready, aio.AlignedBytes(zeroChunk), l.preallocated)
+	l.pre = newPreallocator(aioStorage{l.zf}, l.rec.blockSize, l.s.preallocate, ready, aio.AlignedBytes(zeroChunk), true, l.preallocated)
 	l.pre.need(l.end)
-	if err := l.pre.grow(l.stopCx); err != nil {
+	if err := l.pre.grow(l.stopCx, false); err != nil {
 		return fmt.Errorf("wal: open %s: preallocating: %w", l.path, err)
 	}
 	l.wg.Add(3)

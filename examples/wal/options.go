@@ -37,7 +37,13 @@ type Options struct {
 	// blocks that are already allocated and written: such a write needs no
 	// change to the filesystem's metadata, and its durability costs one
 	// FUA write or cache flush rather than a journal commit. 64 MiB by
-	// default; it is rounded up to whole blocks.
+	// default; it is rounded up to whole blocks. Open zeroes what is
+	// missing at once; later a Log zeroes in the background, paced so
+	// that its own writes keep most of the device, and a GroupCommitLog
+	// through the page cache. The zeroes cost the device as much as the
+	// records do: a program that knows how large its log will grow and
+	// wants the lowest tail latency gives that here, and pays for it at
+	// Open.
 	Preallocate int64
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // A storage is what the logs need of their file: reads, plain writes of
@@ -14,21 +15,25 @@ type storage interface {
 	datasync(ctx context.Context) error
 }
 
-// zeroChunk is the size of each write of zeroes.
+// zeroChunk is the size of each write of zeroes, but for those of a round
+// that paces (see pacer).
 const zeroChunk = 1 << 20
 
-// zeroFill writes zeroes over [from, to), both multiples of the block
-// size, then makes them durable with fdatasync, which also commits the
-// file's new size and extents.
-func zeroFill(ctx context.Context, st storage, zeros []byte, from, to int64) error {
+// zeroFill writes zeroes from zeros over [from, to), both multiples of the
+// block size, then makes them durable with fdatasync, which also commits
+// the file's new size and extents. Before each write it calls next, which
+// returns the size of the write, at most len(zeros) and a multiple of the
+// block size; next is given how long the last write took, and how many
+// bytes of the round are written and left.
+func zeroFill(ctx context.Context, st storage, zeros []byte, from, to int64, next func(took time.Duration, written, left int64) int) error {
+	var took time.Duration
 	for off := from; off < to; {
-		n := int64(len(zeros))
-		if to-off < n {
-			n = to - off
-		}
+		n := min(int64(next(took, off-from, to-off)), to-off)
+		start := time.Now()
 		if err := st.writeAt(ctx, zeros[:n], off); err != nil {
 			return err
 		}
+		took = time.Since(start)
 		off += n
 	}
 	return st.datasync(ctx)
@@ -38,14 +43,19 @@ func zeroFill(ctx context.Context, st storage, zeros []byte, from, to int64) err
 // the log, in the background, so that the log's own writes are overwrites
 // of allocated, written blocks. Only blocks below ready may be written by
 // the log.
+//
+// Rounds in the background pace themselves if paces is set (see pacer);
+// the round of Open does not.
 type preallocator struct {
 	st    storage
 	bs    int64
 	ahead int64
 	zeros []byte
 	grown func() // called after ready has moved
+	paces bool
 
 	ready atomic.Int64 // the file is zeroes (or log) and durable up to here
+	end   atomic.Int64 // the end of the log, as need last heard it
 
 	mu     sync.Mutex
 	target int64 // where the current or next round of zeroing ends
@@ -53,8 +63,8 @@ type preallocator struct {
 	want   chan struct{}
 }
 
-func newPreallocator(st storage, bs int, ahead int64, ready int64, zeros []byte, grown func()) *preallocator {
-	p := &preallocator{st: st, bs: int64(bs), ahead: alignUp(ahead, int64(bs)), zeros: zeros, grown: grown, target: ready, want: make(chan struct{}, 1)}
+func newPreallocator(st storage, bs int, ahead int64, ready int64, zeros []byte, paces bool, grown func()) *preallocator {
+	p := &preallocator{st: st, bs: int64(bs), ahead: alignUp(ahead, int64(bs)), zeros: zeros, grown: grown, paces: paces, target: ready, want: make(chan struct{}, 1)}
 	p.ready.Store(ready)
 	return p
 }
@@ -62,6 +72,7 @@ func newPreallocator(st storage, bs int, ahead int64, ready int64, zeros []byte,
 // need tells p that the log now ends at end. When less than half of the
 // preallocation is left ahead of it, p starts zeroing another stretch.
 func (p *preallocator) need(end int64) {
+	p.end.Store(end)
 	if end+p.ahead/2 <= p.ready.Load() {
 		return
 	}
@@ -73,15 +84,20 @@ func (p *preallocator) need(end int64) {
 	p.mu.Unlock()
 }
 
-// grow zeroes up to the target now, in the caller's goroutine.
-func (p *preallocator) grow(ctx context.Context) error {
+// grow zeroes up to the target now, in the caller's goroutine, paced if
+// paced is set and p paces.
+func (p *preallocator) grow(ctx context.Context, paced bool) error {
 	p.mu.Lock()
 	from, to, err := p.ready.Load(), p.target, p.err
 	p.mu.Unlock()
 	if err != nil || to <= from {
 		return err
 	}
-	if err := zeroFill(ctx, p.st, p.zeros, from, to); err != nil {
+	next := func(time.Duration, int64, int64) int { return len(p.zeros) }
+	if paced && p.paces {
+		next = newPacer(ctx, p).next
+	}
+	if err := zeroFill(ctx, p.st, p.zeros, from, to, next); err != nil {
 		p.mu.Lock()
 		if p.err == nil && ctx.Err() == nil {
 			p.err = err
@@ -108,7 +124,7 @@ func (p *preallocator) run(ctx context.Context) {
 			return
 		case <-p.want:
 		}
-		p.grow(ctx)
+		p.grow(ctx, true)
 		p.grown()
 	}
 }
