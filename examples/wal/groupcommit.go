@@ -77,7 +77,7 @@ func (l *GroupCommitLog) open(size int64) error {
 	l.end, l.durable, l.crc, l.seq = l.rec.end.offset, l.rec.end.offset, l.rec.end.crc, l.rec.end.lastSeq
 	bs := int64(l.rec.blockSize)
 	l.stopCx, l.stop = context.WithCancel(context.Background())
-	l.pre = newPreallocator(st, l.rec.blockSize, l.s.preallocate, alignUp(max(l.rec.size, l.end), bs), make([]byte, zeroChunk), false, func() { kick(l.work) })
+	l.pre = newPreallocator(st, l.rec.blockSize, l.s.preallocate, alignUp(max(l.rec.size, l.end), bs), make([]byte, zeroChunk), nil, func() { kick(l.work) })
 	l.pre.need(l.end)
 	if err := l.pre.grow(l.stopCx, false); err != nil {
 		return fmt.Errorf("wal: open %s: preallocating: %w", l.path, err)

@@ -156,7 +156,7 @@ func (l *Log) open() error {
 
 	l.stopCx, l.stop = context.WithCancel(context.Background())
 	ready := alignUp(max(l.rec.size, l.end), l.bs)
-	l.pre = newPreallocator(aioStorage{l.zf}, l.rec.blockSize, l.s.preallocate, ready, aio.AlignedBytes(zeroChunk), true, l.preallocated)
+	l.pre = newPreallocator(aioStorage{l.zf}, l.rec.blockSize, l.s.preallocate, ready, aio.AlignedBytes(zeroChunk), l.logEnd, l.preallocated)
 	l.pre.need(l.end)
 	if err := l.pre.grow(l.stopCx, false); err != nil {
 		return fmt.Errorf("wal: open %s: preallocating: %w", l.path, err)
@@ -246,6 +246,14 @@ func (l *Log) append(ctx context.Context, kind uint32, payload []byte) (uint64, 
 	case <-ctx.Done():
 		return seq, ctx.Err()
 	}
+}
+
+// logEnd returns where the log's bytes are placed up to, for the
+// preallocator's pacer.
+func (l *Log) logEnd() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.end
 }
 
 // Recovered returns the sequence number of the last record that Open

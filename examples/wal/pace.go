@@ -41,7 +41,7 @@ const (
 )
 
 func newPacer(ctx context.Context, p *preallocator) *pacer {
-	return &pacer{p: p, ctx: ctx, start: time.Now(), logEnd: p.end.Load()}
+	return &pacer{p: p, ctx: ctx, start: time.Now(), logEnd: p.logEnd()}
 }
 
 // next is zeroFill's next for a paced round.
@@ -62,7 +62,7 @@ func (pc *pacer) next(took time.Duration, written, left int64) int {
 			t.Stop()
 		}
 	}
-	if !pc.hurried && pc.room() <= 0 {
+	if !pc.hurried && pc.room(pc.p.logEnd()) <= 0 {
 		pc.hurried = true
 	}
 	if pc.hurried {
@@ -71,25 +71,26 @@ func (pc *pacer) next(took time.Duration, written, left int64) int {
 	return max(pacedChunk, int(pc.p.bs))
 }
 
-// room returns how far the log is from coming within a quarter of the
-// preallocation of the durable zeroes.
-func (pc *pacer) room() int64 {
-	return pc.p.ready.Load() - pc.p.end.Load() - pc.p.ahead/4
+// room returns how far the log, which ends at end, is from coming within
+// a quarter of the preallocation of the durable zeroes.
+func (pc *pacer) room(end int64) int64 {
+	return pc.p.ready.Load() - end - pc.p.ahead/4
 }
 
 // wait returns how long to wait after the last pacingQuantum of writing,
 // with written bytes of the round written and left to write: 0 if the
 // round may not wait any more.
 func (pc *pacer) wait(written, left int64) time.Duration {
-	room := float64(pc.room())
-	if room <= 0 {
+	end := pc.p.logEnd()
+	room := float64(pc.room(end))
+	switch {
+	case room <= 0:
 		return 0
+	case end == pc.logEnd:
+		return pc.busy // the log has not grown: all the time in the world
 	}
 	writing := float64(pc.writing) * float64(left) / float64(written)
-	slack := float64(pacingQuantum) * 1e9 // as good as for ever
-	if grown := float64(pc.p.end.Load() - pc.logEnd); grown > 0 {
-		slack = room/grown*float64(time.Since(pc.start)) - writing
-	}
+	slack := room/float64(end-pc.logEnd)*float64(time.Since(pc.start)) - writing
 	if slack <= 0 {
 		return 0
 	}

@@ -6,15 +6,10 @@ import (
 	"time"
 )
 
-// testPacer returns a pacer of a round that began ago, when the log ended
-// at logEnd, with zeroes durable up to ready and 64 MiB of preallocation.
-func testPacer(ready, logEnd int64, ago time.Duration) *pacer {
-	p := newPreallocator(nil, 4096, 64<<20, ready, nil, true, func() {})
-	p.end.Store(logEnd)
-	pc := newPacer(context.Background(), p)
-	pc.start = time.Now().Add(-ago)
-	return pc
-}
+// logAt is a log's end that a test moves.
+type logAt struct{ end int64 }
+
+func (l *logAt) logEnd() int64 { return l.end }
 
 func TestPacerWait(t *testing.T) {
 	const mib = 1 << 20
@@ -43,8 +38,11 @@ func TestPacerWait(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// Zeroes are durable up to 48 MiB, so a quarter of the
 			// preallocation ahead of the log leaves room up to 32 MiB.
-			pc := testPacer(48*mib, 0, 10*time.Millisecond)
-			pc.p.end.Store(tc.end)
+			// The round began 10 ms ago.
+			log := &logAt{}
+			pc := newPacer(context.Background(), newPreallocator(nil, 4096, 64<<20, 48*mib, nil, log.logEnd, func() {}))
+			pc.start = time.Now().Add(-10 * time.Millisecond)
+			log.end = tc.end
 			pc.writing, pc.busy = tc.writing, pacingQuantum
 			if w := pc.wait(tc.written, tc.left); !tc.want(w, pc.busy) {
 				t.Errorf("wait after %v of writing = %v, want %s", pc.busy, w, tc.wantText)
@@ -74,16 +72,18 @@ func TestPacedRound(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		end   int64 // where the log ends: zeroes are durable up to 32 MiB
+		paced bool  // false for the round of Open
 		chunk int
 	}{
-		{"far behind", 1 * mib, pacedChunk},
-		{"close", 24 * mib, zeroChunk},
+		{"far behind", 1 * mib, true, pacedChunk},
+		{"close", 24 * mib, true, zeroChunk},
+		{"far behind, at Open", 1 * mib, false, zeroChunk},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := &chunkStorage{}
-			p := newPreallocator(st, 4096, 64<<20, 32*mib, make([]byte, zeroChunk), true, func() {})
+			st, log := &chunkStorage{}, &logAt{tc.end}
+			p := newPreallocator(st, 4096, 64<<20, 32*mib, make([]byte, zeroChunk), log.logEnd, func() {})
 			p.need(tc.end)
-			if err := p.grow(context.Background(), true); err != nil {
+			if err := p.grow(context.Background(), tc.paced); err != nil {
 				t.Fatal(err)
 			}
 			from, to := int64(32*mib), alignUp(tc.end+64*mib, 4096)
@@ -104,19 +104,5 @@ func TestPacedRound(t *testing.T) {
 				t.Errorf("%d fdatasyncs, want 1, after the last write", st.syncs)
 			}
 		})
-	}
-}
-
-func TestOpenRoundDoesNotPace(t *testing.T) {
-	st := &chunkStorage{}
-	p := newPreallocator(st, 4096, 64<<20, 0, make([]byte, zeroChunk), true, func() {})
-	p.need(0)
-	if err := p.grow(context.Background(), false); err != nil {
-		t.Fatal(err)
-	}
-	for i, n := range st.sizes {
-		if n != zeroChunk {
-			t.Fatalf("write %d of %d bytes, want %d: the round of Open goes at full speed", i, n, zeroChunk)
-		}
 	}
 }

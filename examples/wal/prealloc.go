@@ -44,7 +44,7 @@ func zeroFill(ctx context.Context, st storage, zeros []byte, from, to int64, nex
 // of allocated, written blocks. Only blocks below ready may be written by
 // the log.
 //
-// Rounds in the background pace themselves if paces is set (see pacer);
+// Rounds in the background pace themselves if logEnd is set (see pacer);
 // the round of Open does not.
 type preallocator struct {
 	st    storage
@@ -52,10 +52,11 @@ type preallocator struct {
 	ahead int64
 	zeros []byte
 	grown func() // called after ready has moved
-	paces bool
+	// logEnd returns where the log ends now, for a pacer; nil if the
+	// rounds do not pace.
+	logEnd func() int64
 
 	ready atomic.Int64 // the file is zeroes (or log) and durable up to here
-	end   atomic.Int64 // the end of the log, as need last heard it
 
 	mu     sync.Mutex
 	target int64 // where the current or next round of zeroing ends
@@ -63,8 +64,8 @@ type preallocator struct {
 	want   chan struct{}
 }
 
-func newPreallocator(st storage, bs int, ahead int64, ready int64, zeros []byte, paces bool, grown func()) *preallocator {
-	p := &preallocator{st: st, bs: int64(bs), ahead: alignUp(ahead, int64(bs)), zeros: zeros, grown: grown, paces: paces, target: ready, want: make(chan struct{}, 1)}
+func newPreallocator(st storage, bs int, ahead int64, ready int64, zeros []byte, logEnd func() int64, grown func()) *preallocator {
+	p := &preallocator{st: st, bs: int64(bs), ahead: alignUp(ahead, int64(bs)), zeros: zeros, grown: grown, logEnd: logEnd, target: ready, want: make(chan struct{}, 1)}
 	p.ready.Store(ready)
 	return p
 }
@@ -72,7 +73,6 @@ func newPreallocator(st storage, bs int, ahead int64, ready int64, zeros []byte,
 // need tells p that the log now ends at end. When less than half of the
 // preallocation is left ahead of it, p starts zeroing another stretch.
 func (p *preallocator) need(end int64) {
-	p.end.Store(end)
 	if end+p.ahead/2 <= p.ready.Load() {
 		return
 	}
@@ -85,7 +85,7 @@ func (p *preallocator) need(end int64) {
 }
 
 // grow zeroes up to the target now, in the caller's goroutine, paced if
-// paced is set and p paces.
+// paced is set.
 func (p *preallocator) grow(ctx context.Context, paced bool) error {
 	p.mu.Lock()
 	from, to, err := p.ready.Load(), p.target, p.err
@@ -94,7 +94,7 @@ func (p *preallocator) grow(ctx context.Context, paced bool) error {
 		return err
 	}
 	next := func(time.Duration, int64, int64) int { return len(p.zeros) }
-	if paced && p.paces {
+	if paced {
 		next = newPacer(ctx, p).next
 	}
 	if err := zeroFill(ctx, p.st, p.zeros, from, to, next); err != nil {
@@ -124,7 +124,7 @@ func (p *preallocator) run(ctx context.Context) {
 			return
 		case <-p.want:
 		}
-		p.grow(ctx, true)
+		p.grow(ctx, p.logEnd != nil)
 		p.grown()
 	}
 }
