@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -15,11 +16,13 @@ import (
 // needs on every common device. It is not moved or freed by the garbage
 // collector; call Free when done with it, and not while I/O uses it.
 type Buf struct {
-	// mem is the whole mapping, nil once freed. Free swaps it out, so that
-	// of concurrent Frees exactly one unmaps it.
+	// mem is the whole mapping, nil once freed.
 	mem    atomic.Pointer[[]byte]
 	size   int
 	locked bool
+
+	free    sync.Once // of concurrent Frees, one unmaps and the others wait
+	freeErr error     // what the Free that unmapped returned
 }
 
 // NewBuf maps size bytes of zeroed, page-aligned memory. A buffer of at
@@ -80,8 +83,12 @@ func lockError(size int, err error) error {
 	return fmt.Errorf("aio: locking %d bytes: %w", size, os.NewSyscallError("mlock", err))
 }
 
-// Bytes returns the buffer's memory, Len bytes long. It is nil after Free.
+// Bytes returns the buffer's memory, Len bytes long. It is nil after Free,
+// and for a nil *Buf.
 func (b *Buf) Bytes() []byte {
+	if b == nil {
+		return nil
+	}
 	mem := b.mem.Load()
 	if mem == nil {
 		return nil
@@ -89,29 +96,37 @@ func (b *Buf) Bytes() []byte {
 	return (*mem)[:b.size:b.size]
 }
 
-// Len returns the buffer's size in bytes, 0 after Free.
+// Len returns the buffer's size in bytes, 0 after Free and for a nil *Buf.
 func (b *Buf) Len() int {
-	if b.mem.Load() == nil {
+	if b == nil || b.mem.Load() == nil {
 		return 0
 	}
 	return b.size
 }
 
-// Locked reports whether the memory is locked into RAM.
-func (b *Buf) Locked() bool { return b.locked }
+// Locked reports whether the memory is locked into RAM. It does not change
+// when the buffer is freed.
+func (b *Buf) Locked() bool { return b != nil && b.locked }
 
-var errFreed = errors.New("aio: buffer already freed")
+var errNilBuf = errors.New("aio: Free of a nil *Buf (did NewBuf fail?)")
 
 // Free unmaps the memory. Slices from Bytes must not be used afterwards, and
-// no I/O may be using them when Free is called. Calling Free again, also
-// concurrently, returns an error and unmaps nothing.
+// no I/O may be using them when Free is called. Free may be called more
+// than once, also concurrently: every call returns once the memory is
+// unmapped, with what the first call returned.
 func (b *Buf) Free() error {
-	mem := b.mem.Swap(nil)
-	if mem == nil {
-		return errFreed
+	if b == nil {
+		return errNilBuf
 	}
-	if err := unmapAnonymous(*mem); err != nil {
-		return os.NewSyscallError("munmap", err)
-	}
-	return nil
+	b.free.Do(func() {
+		mem := b.mem.Swap(nil)
+		if mem == nil {
+			b.freeErr = errors.New("aio: Free of a Buf that NewBuf did not make")
+			return
+		}
+		if err := unmapAnonymous(*mem); err != nil {
+			b.freeErr = os.NewSyscallError("munmap", err)
+		}
+	})
+	return b.freeErr
 }

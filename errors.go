@@ -7,11 +7,27 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // ErrClosed is returned for operations on a closed Context or File, or on a
 // File whose Context is closed. errors.Is(err, os.ErrClosed) also holds.
+// The error of an operation on a File whose Context was closed says so, and
+// matches ErrClosed all the same.
 var ErrClosed = fmt.Errorf("aio: %w", os.ErrClosed)
+
+// errContextClosed is ErrClosed for the operations of a Context that is
+// closed, and of its Files: it says which was closed.
+var errContextClosed error = contextClosedError{}
+
+type contextClosedError struct{}
+
+func (contextClosedError) Error() string { return "aio: the Context is closed" }
+
+func (contextClosedError) Is(target error) bool {
+	return target == ErrClosed || target == os.ErrClosed
+}
 
 // hintError is a system error with an explanation of its likely cause and
 // fix. It unwraps to the errno, so errors.Is(err, syscall.EAGAIN) and the like
@@ -105,13 +121,15 @@ func (e *offsetError) Unwrap() error { return e.err }
 // (not for syncs, polls and appending writes).
 func (f *File) resultError(op string, cmd uint16, off int64, res int64, flags Flags, prio Priority) error {
 	if res == resClosed {
-		return pathError(op, f.name, ErrClosed)
+		return pathError(op, f.name, f.closedError())
 	}
 	off = f.offsetOf(cmd, off, flags)
 	errno := syscall.Errno(-res)
 	err := errnoErr(errno)
 	if hint := explain(cmd, errno, flags, prio); hint != "" {
 		err = &hintError{errno: errno, hint: hint, unsupported: errno == syscall.EOPNOTSUPP}
+	} else if hint := f.appendHint(cmd, errno, flags); hint != "" {
+		err = &hintError{errno: errno, hint: hint}
 	}
 	if off >= 0 {
 		err = &offsetError{off: off, err: err}
@@ -166,6 +184,22 @@ func explain(cmd uint16, errno syscall.Errno, flags Flags, prio Priority) string
 		}
 	}
 	return ""
+}
+
+// appendHint explains an EINVAL of an appending write on a file with
+// O_DIRECT whose end is not aligned: the kernel writes at the end, so the end
+// must be aligned as any offset must, and only the kernel knows where the end
+// is when the write reaches it. It returns "" for any other error. The
+// caller holds f open.
+func (f *File) appendHint(cmd uint16, errno syscall.Errno, flags Flags) string {
+	if errno != syscall.EINVAL || !f.direct || !f.appends(flags) || (cmd != iocbCmdPwrite && cmd != iocbCmdPwritev) {
+		return ""
+	}
+	var st unix.Stat_t
+	if unix.Fstat(int(f.fd), &st) != nil || st.Size%int64(f.align.offset) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the write appends, at the end of the file, which is at byte %d: not a multiple of %d bytes, which O_DIRECT requires of offsets for this file (make the file's size a multiple of it before appending with O_DIRECT, or append through a File without O_DIRECT)", st.Size, f.align.offset)
 }
 
 func pathError(op, path string, err error) error {

@@ -38,8 +38,12 @@ type File struct {
 	// Every operation holds mu for reading from before it submits until its
 	// completion has been reaped; Close takes it for writing, so the
 	// descriptor stays open while any request on it is queued or in flight.
-	mu     sync.RWMutex
-	closed bool
+	// closed is set under mu held for writing, and read under it by begin;
+	// the public methods also read it first without mu (checkClosed), so
+	// that a closed File says so before anything else.
+	mu       sync.RWMutex
+	closed   atomic.Bool
+	closeErr error // what the first Close returned
 }
 
 // OpenFile opens the named file for direct I/O through c: it is os.OpenFile
@@ -52,7 +56,7 @@ type File struct {
 // syscall.EINVAL and says so.
 func (c *Context) OpenFile(name string, flag int, perm os.FileMode) (*File, error) {
 	if c.closed.Load() {
-		return nil, pathError("open", name, ErrClosed)
+		return nil, pathError("open", name, errContextClosed)
 	}
 	f, err := os.OpenFile(name, flag|syscall.O_DIRECT|syscall.O_CLOEXEC, perm)
 	if err != nil {
@@ -86,11 +90,15 @@ func noDirectIOHint(name string) string {
 // flags are used as they are: without O_DIRECT, the kernel does the I/O
 // through the page cache, usually synchronously inside io_submit.
 func (c *Context) NewFile(f *os.File) (*File, error) {
+	if c.closed.Load() {
+		name := "<nil>"
+		if f != nil {
+			name = f.Name()
+		}
+		return nil, pathError("aio", name, errContextClosed)
+	}
 	if f == nil {
 		return nil, errNilFile
-	}
-	if c.closed.Load() {
-		return nil, pathError("aio", f.Name(), ErrClosed)
 	}
 	return c.bind(f, f.Name())
 }
@@ -134,7 +142,7 @@ func (c *Context) bind(f *os.File, name string) (*File, error) {
 		return nil, pathError("fcntl", name, err)
 	}
 	if !c.register(file) {
-		return nil, pathError("open", name, ErrClosed)
+		return nil, pathError("open", name, errContextClosed)
 	}
 	return file, nil
 }
@@ -174,20 +182,47 @@ func (f *File) SetStrictAlignment(strict bool) { f.strict.Store(strict) }
 // Close closes the file. Its requests that have not been submitted yet fail
 // with ErrClosed; Close waits for those in flight to complete before it
 // closes the descriptor. (A request inside an io_submit that blocks, such as
-// a read on an empty FIFO, is in flight.) Later operations on the File fail
-// with ErrClosed, and so does a second Close.
+// a read on an empty FIFO, is in flight.)
+//
+// Every other method called after Close, or while it runs, fails with
+// ErrClosed (matching os.ErrClosed, as os.File's do) before it looks at its
+// arguments, or, having started before Close, completes first; the methods
+// that return no error return what they returned before (Fd returns
+// ^uintptr(0)). Close may be called more than once, also concurrently: every
+// call waits until the descriptor is closed and returns what the first call
+// returned. (A second os.File.Close returns os.ErrClosed instead.)
 func (f *File) Close() error {
 	f.closeQueue()
 	stop := f.ctx.cancelPollsUntil(f)
 	f.mu.Lock()
 	stop()
 	defer f.mu.Unlock()
-	if f.closed {
-		return pathError("close", f.name, ErrClosed)
+	if f.closed.Load() {
+		return f.closeErr
 	}
-	f.closed = true
+	f.closed.Store(true)
 	f.ctx.unregister(f)
-	return f.file.Close()
+	f.closeErr = f.file.Close()
+	return f.closeErr
+}
+
+// checkClosed returns the error of operation op if f or its Context is
+// closed, and nil otherwise. The public methods call it before they look at
+// their arguments; begin checks again, under the lock, for a Close that
+// comes meanwhile.
+func (f *File) checkClosed(op string) error {
+	if f.closed.Load() || f.ctx.closed.Load() {
+		return pathError(op, f.name, f.closedError())
+	}
+	return nil
+}
+
+// closedError says whether f or its Context was closed.
+func (f *File) closedError() error {
+	if !f.closed.Load() && f.ctx.closed.Load() {
+		return errContextClosed
+	}
+	return ErrClosed
 }
 
 // begin marks the start of an operation on f; end must follow it.
@@ -199,9 +234,9 @@ func (f *File) begin(op string) error {
 // checkOpen fails, releasing the read lock the caller took, if f or its
 // Context is closed.
 func (f *File) checkOpen(op string) error {
-	if f.closed || f.ctx.closed.Load() {
+	if f.closed.Load() || f.ctx.closed.Load() {
 		f.mu.RUnlock()
-		return pathError(op, f.name, ErrClosed)
+		return pathError(op, f.name, f.closedError())
 	}
 	return nil
 }

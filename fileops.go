@@ -25,7 +25,7 @@ import (
 func (f *File) Fd() uintptr {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	if f.closed {
+	if f.closed.Load() {
 		return ^uintptr(0)
 	}
 	return uintptr(f.fd)
@@ -48,6 +48,9 @@ func (f *File) Stat() (os.FileInfo, error) {
 // request still in flight completes before or after the truncation as a
 // whole. A write that completes beyond the new end extends the file again.
 func (f *File) Truncate(size int64) error {
+	if err := f.checkClosed("truncate"); err != nil {
+		return err
+	}
 	if size < 0 {
 		return pathError("truncate", f.name, &argError{fmt.Sprintf("negative size %d: a file's size is 0 or more", size)})
 	}
@@ -85,6 +88,9 @@ func (f *File) AllocateKeepSize(off, length int64) error {
 }
 
 func (f *File) fallocate(op string, mode uint32, off, length int64) error {
+	if err := f.checkClosed(op); err != nil {
+		return err
+	}
 	if off < 0 || length <= 0 {
 		return pathError(op, f.name, &argError{fmt.Sprintf("offset %d and length %d: fallocate needs an offset of 0 or more and a length of 1 or more", off, length)})
 	}

@@ -1,13 +1,19 @@
 package aio_test
 
 import (
+	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/linuxaio/aio"
+	"golang.org/x/sys/unix"
 )
 
 func TestWriteThenReadSequentially(t *testing.T) {
@@ -80,7 +86,9 @@ func TestSeek(t *testing.T) {
 	if n, err := f.Read(b); n != 192 || err != nil {
 		t.Errorf("Read of 500 bytes 192 before the end = %d, %v; want 192, nil", n, err)
 	}
-	for _, bad := range [][2]int64{{-1, io.SeekStart}, {-9000, io.SeekEnd}, {0, 3}} {
+	// The kernel checks what it is given, as for os.File: an offset beyond
+	// the largest file of the filesystem, and a whence it does not know.
+	for _, bad := range [][2]int64{{-1, io.SeekStart}, {-9000, io.SeekEnd}, {0, 5}, {math.MaxInt64, io.SeekStart}, {math.MaxInt64 - 10, io.SeekCurrent}} {
 		before, _ := f.Seek(0, io.SeekCurrent)
 		if _, err := f.Seek(bad[0], int(bad[1])); !errors.Is(err, syscall.EINVAL) {
 			t.Errorf("Seek(%d, %d): %v, want EINVAL", bad[0], bad[1], err)
@@ -89,6 +97,54 @@ func TestSeek(t *testing.T) {
 			t.Errorf("a failed Seek moved the offset from %d to %d", before, after)
 		}
 	}
+}
+
+// TestSeekDataAndHole seeks with SEEK_DATA and SEEK_HOLE, which os.File
+// passes to the kernel, on a file with a hole between two written blocks:
+// the answers are those of an os.File on the same file.
+func TestSeekDataAndHole(t *testing.T) {
+	c := newContext(t, 8)
+	f := openTemp(t, c, testDir(t), 0)
+	const block = 1 << 20
+	if _, err := f.WriteAt(newBuf(t, block), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(newBuf(t, block), 3*block); err != nil {
+		t.Fatal(err)
+	}
+	osFile, err := os.Open(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer osFile.Close()
+	for _, tt := range []struct {
+		offset int64
+		whence int
+	}{
+		{0, unix.SEEK_DATA}, {0, unix.SEEK_HOLE}, {block + 10, unix.SEEK_DATA},
+		{block + 10, unix.SEEK_HOLE}, {3*block + 5, unix.SEEK_HOLE}, {4 * block, unix.SEEK_DATA},
+	} {
+		want, wantErr := osFile.Seek(tt.offset, tt.whence)
+		got, err := f.Seek(tt.offset, tt.whence)
+		if got != want || (err == nil) != (wantErr == nil) || (err != nil && !errors.Is(err, errnoOf(wantErr))) {
+			t.Errorf("Seek(%d, %d) = %d, %v; os.File gives %d, %v", tt.offset, tt.whence, got, err, want, wantErr)
+		}
+		if err != nil {
+			continue
+		}
+		if pos, _ := f.Seek(0, io.SeekCurrent); pos != want {
+			t.Errorf("after Seek(%d, %d) the offset is %d, want %d", tt.offset, tt.whence, pos, want)
+		}
+	}
+}
+
+// errnoOf returns the errno that err wraps, or err itself.
+func errnoOf(err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno
+	}
+	return err
 }
 
 func TestWriteMisalignedOnODirect(t *testing.T) {
@@ -167,5 +223,47 @@ func TestConcurrentReads(t *testing.T) {
 		if seen[byte(i)] != 1 {
 			t.Fatalf("chunk %d was read %d times, want once", i, seen[byte(i)])
 		}
+	}
+}
+
+// TestAppendToMisalignedEnd appends with O_DIRECT to a file whose end is not
+// aligned, which the kernel refuses with a bare EINVAL: the error says that
+// the end of the file is what is misaligned, and where it is.
+func TestAppendToMisalignedEnd(t *testing.T) {
+	c := newContext(t, 8)
+	name := filepath.Join(testDir(t), "log")
+	if err := os.WriteFile(name, make([]byte, 1000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.OpenFile(name, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, align := f.Alignment()
+	if 1000%align == 0 {
+		t.Skipf("the file's O_DIRECT alignment is %d bytes, which 1000 is a multiple of", align)
+	}
+	p := newBuf(t, align)
+	check := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "end of the file, which is at byte 1000") {
+			t.Errorf("%s on a direct file that ends at byte 1000: %v; want EINVAL saying that the end is misaligned", what, err)
+		}
+	}
+	_, err = f.Write(p)
+	check("Write", err)
+	_, err = f.WriteAt(p, 0)
+	check("WriteAt", err)
+	r := &aio.Request{File: f, Op: aio.OpWrite, Buf: p}
+	if _, err := c.Submit(r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Wait(context.Background(), make([]*aio.Request, 1), 1); err != nil {
+		t.Fatal(err)
+	}
+	check("a batch write", r.Err)
+	if st, err := os.Stat(name); err != nil || st.Size() != 1000 {
+		t.Errorf("the file after the refused appends: %v, %v; want 1000 bytes", st.Size(), err)
 	}
 }

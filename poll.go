@@ -24,6 +24,9 @@ import (
 // Context.Close cancels the polls in flight, which then fail with ErrClosed.
 func (c *Context) Poll(ctx context.Context, fd int, events int16) (int16, error) {
 	name := "fd " + strconv.Itoa(fd)
+	if c.closed.Load() {
+		return 0, pathError("poll", name, errContextClosed)
+	}
 	if fd < 0 || fd > 1<<31-1 {
 		return 0, pathError("poll", name, &argError{"not a file descriptor"})
 	}
@@ -75,13 +78,13 @@ func (f *File) poll(ctx context.Context, name string, fd int32, events int16) (i
 		return 0, err
 	}
 	if err := f.begin("poll"); err != nil {
-		return 0, pathError("poll", name, ErrClosed)
+		return 0, pathError("poll", name, errContextClosed)
 	}
 	defer f.end()
 	c := f.ctx
 	idx, err := c.acquire(ctx)
 	if err != nil {
-		if err == ErrClosed {
+		if err == errContextClosed {
 			err = pathError("poll", name, err)
 		}
 		return 0, err
@@ -96,7 +99,7 @@ func (f *File) poll(ctx context.Context, name string, fd int32, events int16) (i
 	case res >= 0:
 		return int16(res), nil
 	case res == resClosed:
-		return 0, pathError("poll", name, ErrClosed)
+		return 0, pathError("poll", name, errContextClosed)
 	}
 	errno := syscall.Errno(-res)
 	if hint := explain(iocbCmdPoll, errno, 0, 0); hint != "" {

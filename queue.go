@@ -62,6 +62,9 @@ func (q *Queue) Submit(reqs ...*Request) (int, error) {
 // as usual.
 func (q *Queue) SubmitContext(ctx context.Context, reqs ...*Request) (int, error) {
 	c := q.c
+	if c.closed.Load() {
+		return 0, errContextClosed
+	}
 	var pending [64]int32
 	n := 0
 	// flush submits the pending requests, each run of requests on one File
@@ -93,7 +96,7 @@ func (q *Queue) SubmitContext(ctx context.Context, reqs ...*Request) (int, error
 			if idx, err = c.acquire(ctx); err != nil {
 				r.File.end()
 				r.inFlight.Store(false)
-				if err == ErrClosed {
+				if err == errContextClosed {
 					err = pathError(opInfo[r.Op].name, r.File.name, err)
 				}
 				return i, err
@@ -123,13 +126,18 @@ func (q *Queue) SubmitContext(ctx context.Context, reqs ...*Request) (int, error
 // early with ctx.Err() if ctx is done, and with ErrClosed once the Context
 // is closed and no completed request is left, and the count is then what it
 // stored before. Those requests have completed and are the caller's again:
-// handle them (done[:n]) whatever the error.
+// handle them (done[:n]) whatever the error. So Wait, alone of the methods,
+// still returns requests after Close: those that Submit accepted before it,
+// each of which comes back exactly once.
 //
 // While it waits, Wait reaps completions itself, blocking in io_getevents
 // when nothing has completed yet, unless another goroutine is reaping.
 func (q *Queue) Wait(ctx context.Context, done []*Request, min int) (int, error) {
 	c := q.c
 	if len(done) == 0 {
+		if c.closed.Load() {
+			return 0, errContextClosed
+		}
 		return 0, errors.New("aio: Wait needs room for at least one request")
 	}
 	if min > len(done) {
@@ -159,7 +167,7 @@ func (q *Queue) Wait(ctx context.Context, done []*Request, min int) (int, error)
 			if w.n += q.done.pop(done[w.n:]); w.n >= min {
 				return w.n, nil
 			}
-			return w.n, ErrClosed
+			return w.n, errContextClosed
 		}
 		c.leavePark()
 	}

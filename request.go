@@ -110,10 +110,16 @@ func (c *Context) accept(r *Request, flush func()) error {
 	if r == nil || r.File == nil {
 		return errNoFile
 	}
-	if !r.Op.valid() {
-		return pathError("submit", r.File.name, &argError{fmt.Sprintf("invalid Op %d", uint8(r.Op))})
+	name := "submit"
+	if r.Op.valid() {
+		name = opInfo[r.Op].name
 	}
-	name := opInfo[r.Op].name
+	if err := r.File.checkClosed(name); err != nil {
+		return err
+	}
+	if !r.Op.valid() {
+		return pathError(name, r.File.name, &argError{fmt.Sprintf("invalid Op %d", uint8(r.Op))})
+	}
 	if r.File.ctx != c {
 		return pathError(name, r.File.name, &argError{"the request's File belongs to another Context"})
 	}

@@ -43,6 +43,9 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 // the kernel cancelled it. Either way, the kernel no longer writes into p
 // once it has returned.
 func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64, flags Flags) (int, error) {
+	if err := f.checkClosed("read"); err != nil {
+		return 0, err
+	}
 	if f.readsThrough(p, off) {
 		return f.readThrough(ctx, p, off, flags)
 	}
@@ -57,6 +60,9 @@ func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64, flags Fla
 // len(p): a write longer than the kernel moves at once continues with
 // further requests. Cancellation through ctx works as for ReadAtContext.
 func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64, flags Flags) (int, error) {
+	if err := f.checkClosed("write"); err != nil {
+		return 0, err
+	}
 	if f.writesThrough(p) {
 		return f.writeThrough(ctx, p, off, flags)
 	}
@@ -70,6 +76,9 @@ func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64, flags Fl
 // O_DIRECT, if a buffer or the offset is not aligned, it reads buffer by
 // buffer, as ReadAtContext does (unless the File is strict).
 func (f *File) ReadvAtContext(ctx context.Context, bufs [][]byte, off int64, flags Flags) (int, error) {
+	if err := f.checkClosed("readv"); err != nil {
+		return 0, err
+	}
 	if f.readsThroughVector(bufs, off) {
 		return f.readvThrough(ctx, bufs, off, flags)
 	}
@@ -82,6 +91,9 @@ func (f *File) ReadvAtContext(ctx context.Context, bufs [][]byte, off int64, fla
 // is not aligned, it writes buffer by buffer, as WriteAtContext does
 // (unless the File is strict); every buffer's length must be aligned.
 func (f *File) WritevAtContext(ctx context.Context, bufs [][]byte, off int64, flags Flags) (int, error) {
+	if err := f.checkClosed("writev"); err != nil {
+		return 0, err
+	}
 	if f.writesThroughVector(bufs) {
 		return f.writevThrough(ctx, bufs, off, flags)
 	}
@@ -187,6 +199,9 @@ func advance(bufs [][]byte, n int) [][]byte {
 // and waits for the completion. Exactly one of p and bufs is used by reads
 // and writes; syncs use neither.
 func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][]byte, off int64, flags Flags) (int, error) {
+	if err := f.checkClosed(op); err != nil {
+		return 0, err
+	}
 	if err := f.validate(cmd, p, bufs, off, flags); err != nil {
 		return 0, pathError(op, f.name, err)
 	}
@@ -205,7 +220,7 @@ func (f *File) do(ctx context.Context, op string, cmd uint16, p []byte, bufs [][
 	c := f.ctx
 	idx, err := c.acquire(ctx)
 	if err != nil {
-		if err == ErrClosed {
+		if err == errContextClosed {
 			err = pathError(op, f.name, err)
 		}
 		return 0, err

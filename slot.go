@@ -71,11 +71,11 @@ func (c *Context) acquire(ctx context.Context) (int32, error) {
 	case <-ctx.Done():
 		return -1, ctx.Err()
 	case <-c.closing:
-		return -1, ErrClosed
+		return -1, errContextClosed
 	}
 	if c.closed.Load() {
 		c.free <- idx
-		return -1, ErrClosed
+		return -1, errContextClosed
 	}
 	return idx, nil
 }
