@@ -15,7 +15,19 @@
 // Open recovers a log: it reads the records up to the first one that does
 // not check, and ends the log there with a session mark whose random bytes
 // enter the CRC chain, so that records a crashed session left further on can
-// never be taken for part of the log. Close waits for what is in flight.
+// never be taken for part of the log. Close waits for what is in flight;
+// after it, every method but Recovered returns ErrClosed.
+//
+// A log has one writer at a time: Open takes an exclusive flock(2) on the
+// file, which Close releases, and a second Open, of either kind of log, in
+// this process or another, fails with ErrLocked. Open makes a new log
+// atomically: it writes the header to a file with no name in the log's
+// directory (O_TMPFILE, or a temporary name where the filesystem has none),
+// makes it durable and only then links the file at the log's path, so that
+// a crash leaves either no log or one that Open accepts. A file of only
+// zeroes, or of no bytes, opens as a new log: a crash while an older
+// version made the log in place can leave one, and no record can have been
+// acknowledged in it.
 //
 // GroupCommitLog is the same log written the way Go programs do it without
 // AIO, for comparison: buffered writes and fdatasync(2) from one flusher.

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // A GroupCommitLog is the log as Go programs write one without kernel AIO,
@@ -28,36 +26,40 @@ type GroupCommitLog struct {
 	wg     sync.WaitGroup
 	work   chan struct{} // wakes the flusher
 
-	mu       sync.Mutex
-	buf      []byte // the log's bytes from durable to end
-	end      int64
-	durable  int64
-	crc      uint32
-	seq      uint64
-	waiters  waiterQueue
-	changed  broadcast // durable or err changed
-	err      error
-	closed   bool
-	closeErr error
+	mu      sync.Mutex
+	buf     []byte // the log's bytes from durable to end
+	end     int64
+	durable int64
+	crc     uint32
+	seq     uint64
+	waiters waiterQueue
+	changed broadcast // durable or err changed
+	err     error
+	closed  bool
+
+	closeDone chan struct{} // see Log
+	closeErr  error
 }
 
 // OpenGroupCommit opens the log in the file at path as Open does, for
-// buffered writes (no O_DIRECT). Options.Context and Options.MaxInFlight do
+// buffered writes (no O_DIRECT): it makes a new log atomically, and locks
+// the file, so that a Log or a GroupCommitLog that has the log open
+// excludes the other kind too. Options.Context and Options.MaxInFlight do
 // not apply.
 func OpenGroupCommit(path string, opts *Options) (*GroupCommitLog, error) {
 	s, err := opts.settle()
 	if err != nil {
 		return nil, err
 	}
-	size, err := fileSize(path)
+	st, rec, err := openLog(path, s, func(name string, flag int, perm os.FileMode) (osStorage, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		return osStorage{f}, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	l := &GroupCommitLog{s: s, path: path, work: make(chan struct{}, 1)}
-	if l.f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
-		return nil, err
-	}
-	if err := l.open(size); err != nil {
+	l := &GroupCommitLog{s: s, f: st.f, path: path, rec: rec, work: make(chan struct{}, 1), closeDone: make(chan struct{})}
+	if err := l.open(); err != nil {
 		if l.stop != nil {
 			l.stop()
 			l.wg.Wait()
@@ -68,12 +70,8 @@ func OpenGroupCommit(path string, opts *Options) (*GroupCommitLog, error) {
 	return l, nil
 }
 
-func (l *GroupCommitLog) open(size int64) error {
+func (l *GroupCommitLog) open() error {
 	st := osStorage{l.f}
-	var err error
-	if l.rec, err = recoverLog(l.path, st, size, l.s, 1, func(n int) []byte { return make([]byte, n) }); err != nil {
-		return err
-	}
 	l.end, l.durable, l.crc, l.seq = l.rec.end.offset, l.rec.end.offset, l.rec.end.crc, l.rec.end.lastSeq
 	bs := int64(l.rec.blockSize)
 	l.stopCx, l.stop = context.WithCancel(context.Background())
@@ -97,22 +95,21 @@ func (l *GroupCommitLog) open(size int64) error {
 
 // Append is Log.Append.
 func (l *GroupCommitLog) Append(ctx context.Context, record []byte) (uint64, error) {
-	if err := checkAppend(record, l.s.maxRecordSize); err != nil {
-		return 0, err
-	}
 	return l.append(ctx, kindRecord, record)
 }
 
 func (l *GroupCommitLog) append(ctx context.Context, kind uint32, payload []byte) (uint64, error) {
 	l.mu.Lock()
-	switch {
-	case l.err != nil:
+	if kind == kindRecord {
+		if err := checkAppend(l.closed, payload, l.s.maxRecordSize); err != nil {
+			l.mu.Unlock()
+			return 0, err
+		}
+	}
+	if l.err != nil {
 		err := l.err
 		l.mu.Unlock()
 		return 0, err
-	case l.closed && kind == kindRecord:
-		l.mu.Unlock()
-		return 0, ErrClosed
 	}
 	f, crc := frame(l.crc, kind, payload)
 	l.buf = append(append(l.buf, f[:]...), payload...)
@@ -200,16 +197,23 @@ func (l *GroupCommitLog) Recovered() uint64 { return l.rec.end.lastSeq }
 
 // Replay is Log.Replay.
 func (l *GroupCommitLog) Replay(fn func(seq uint64, record []byte) error) error {
-	_, err := scan(l.f, int64(l.rec.blockSize), l.rec.end.offset, l.rec.seed, fn)
-	return err
+	return replay(l.f, l.path, l.rec, l.isClosed, fn)
 }
 
-// Close is Log.Close.
+func (l *GroupCommitLog) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// Close is Log.Close: every call, concurrent or later, returns what the
+// first returned once it has finished, and every other method but
+// Recovered returns ErrClosed from then on.
 func (l *GroupCommitLog) Close() error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		l.wg.Wait()
+		<-l.closeDone
 		return l.closeErr
 	}
 	l.closed = true
@@ -227,38 +231,6 @@ func (l *GroupCommitLog) Close() error {
 		err = cerr
 	}
 	l.closeErr = err
+	close(l.closeDone)
 	return err
-}
-
-// osStorage is a GroupCommitLog's file as storage.
-type osStorage struct{ f *os.File }
-
-func (s osStorage) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
-
-func (s osStorage) writeAt(_ context.Context, p []byte, off int64) error {
-	_, err := s.f.WriteAt(p, off)
-	return err
-}
-
-func (s osStorage) datasync(context.Context) error { return fdatasync(s.f) }
-
-func fdatasync(f *os.File) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		for {
-			if serr = unix.Fdatasync(int(fd)); serr != unix.EINTR {
-				return
-			}
-		}
-	}); err != nil {
-		return err
-	}
-	if serr != nil {
-		return os.NewSyscallError("fdatasync", serr)
-	}
-	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/linuxaio/aio"
+	"golang.org/x/sys/unix"
 )
 
 // A Log is a write-ahead log on kernel AIO: its blocks are written with
@@ -41,6 +42,13 @@ import (
 // the block, which starts after this one completed, covers them. A block's
 // memory is reused only once it is durable in full and has no write in
 // flight.
+//
+// Closing (the same in GroupCommitLog): the first Close sets closed, under
+// mu, and from then on every Append and Replay returns ErrClosed. It waits
+// for the writes, stops the goroutines, closes the files, then sets
+// closeErr and closes closeDone. Every other Close waits for closeDone and
+// returns closeErr, which closeDone makes safe to read. A Replay that a
+// closing file fails checks closed, and returns ErrClosed.
 type Log struct {
 	s     settings
 	c     *aio.Context
@@ -72,7 +80,9 @@ type Log struct {
 	inflight int
 	err      error // the first write error; the log takes no more records
 	closed   bool
-	closeErr error
+
+	closeDone chan struct{} // closed when the first Close has finished
+	closeErr  error         // what it returned, set before closeDone is closed
 }
 
 // A write is what one request of the submitter covers.
@@ -95,12 +105,23 @@ const (
 // torn tail, after a crash) and ends the log there, durably, before it
 // returns. The file is opened with O_DIRECT, so its filesystem must support
 // that (ext4, xfs, btrfs, tmpfs since Linux 6.6).
+//
+// The log is the caller's alone until Close: Open locks the file (an
+// exclusive flock(2)), and an Open of a log that a Log or GroupCommitLog
+// has open, in this process or another, fails with ErrLocked.
+//
+// A new log is made atomically: under no name in the directory (or under a
+// temporary one, where the filesystem has no O_TMPFILE), its header written
+// and durable, then linked at path, so that a crash leaves either no file
+// at path or a log. A file of only zeroes, or of no bytes, which a crash
+// while an older version made the log could leave, opens as a new log; a
+// file whose header is damaged otherwise gives ErrCorrupt.
 func Open(path string, opts *Options) (*Log, error) {
 	s, err := opts.settle()
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{s: s, path: path, c: s.ctx, work: make(chan struct{}, 1)}
+	l := &Log{s: s, path: path, c: s.ctx, work: make(chan struct{}, 1), closeDone: make(chan struct{})}
 	if l.s.maxInFlight == 0 {
 		l.s.maxInFlight = defaultMaxInFlight
 		if flushesEachWrite(filepath.Dir(path)) {
@@ -125,20 +146,16 @@ func Open(path string, opts *Options) (*Log, error) {
 }
 
 func (l *Log) open() error {
-	size, err := fileSize(l.path)
+	st, rec, err := openLog(l.path, l.s, func(name string, flag int, perm os.FileMode) (aioStorage, error) {
+		f, err := l.c.OpenFile(name, flag, perm)
+		return aioStorage{f}, err
+	})
 	if err != nil {
 		return err
 	}
-	if l.f, err = l.c.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
-		return err
-	}
-	if l.zf, err = l.c.OpenFile(l.path, os.O_WRONLY, 0); err != nil {
-		return err
-	}
-	_, align := l.f.Alignment()
-	st := aioStorage{l.f}
-	if l.rec, err = recoverLog(l.path, st, size, l.s, align, aio.AlignedBytes); err != nil {
-		return err
+	l.f, l.rec = st.f, rec
+	if l.zf, err = dupFile(l.c, st); err != nil {
+		return fmt.Errorf("wal: open %s: a second descriptor for preallocating: %w", l.path, err)
 	}
 	l.bs = int64(l.rec.blockSize)
 	l.maxIO = max(1, maxWriteBytes/l.rec.blockSize)
@@ -190,24 +207,27 @@ func (l *Log) open() error {
 // fails this Append and every later one: records from the failed write on
 // are not known to be durable.
 func (l *Log) Append(ctx context.Context, record []byte) (uint64, error) {
-	if err := checkAppend(record, l.s.maxRecordSize); err != nil {
-		return 0, err
-	}
 	return l.append(ctx, kindRecord, record)
 }
 
 func (l *Log) append(ctx context.Context, kind uint32, payload []byte) (uint64, error) {
 	need := int64(frameSize + len(payload))
 	l.mu.Lock()
+	if kind == kindRecord {
+		if err := checkAppend(l.closed, payload, l.s.maxRecordSize); err != nil {
+			l.mu.Unlock()
+			return 0, err
+		}
+	}
 	for {
 		switch {
+		case l.closed:
+			l.mu.Unlock()
+			return 0, ErrClosed
 		case l.err != nil:
 			err := l.err
 			l.mu.Unlock()
 			return 0, err
-		case l.closed && kind == kindRecord:
-			l.mu.Unlock()
-			return 0, ErrClosed
 		}
 		if l.ring.fits(l.end, need) {
 			break
@@ -265,19 +285,31 @@ func (l *Log) Recovered() uint64 { return l.rec.end.lastSeq }
 // fn must not keep record, whose memory is reused. Replay may run while
 // records are appended.
 func (l *Log) Replay(fn func(seq uint64, record []byte) error) error {
-	_, err := scan(l.f, l.bs, l.rec.end.offset, l.rec.seed, fn)
-	return err
+	return replay(l.f, l.path, l.rec, l.isClosed, fn)
+}
+
+func (l *Log) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
 }
 
 // Close waits until every record placed in the log is durable or has
-// failed, then closes the log's files, and its Context if Open made it.
-// Appends after Close fail with ErrClosed. Close may be called more than
-// once; later calls return what the first returned.
+// failed, then closes the log's files, which releases its lock, and its
+// Context if Open made it. It returns the error that stopped the log's
+// writes, if any, or else that of closing.
+//
+// Close may be called more than once, and from several goroutines at once:
+// every call returns once the first has finished, with what the first
+// returned. Once Close has been called, Append and Replay return ErrClosed,
+// whatever their arguments, and Recovered still returns what it did; a
+// call made while Close runs returns what it would have returned before
+// Close, or ErrClosed.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		l.wg.Wait()
+		<-l.closeDone
 		return l.closeErr
 	}
 	l.closed = true
@@ -295,6 +327,7 @@ func (l *Log) Close() error {
 		err = rerr
 	}
 	l.closeErr = err
+	close(l.closeDone)
 	return err
 }
 
@@ -312,14 +345,25 @@ func (l *Log) release() error {
 	return errors.Join(errs...)
 }
 
-// aioStorage is a Log's file as storage.
-type aioStorage struct{ f *aio.File }
-
-func (s aioStorage) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
-
-func (s aioStorage) writeAt(ctx context.Context, p []byte, off int64) error {
-	_, err := s.f.WriteAtContext(ctx, p, off, 0)
-	return err
+// dupFile returns a second File of c on the open file of st (a duplicate
+// descriptor, which shares the file's lock), for the preallocator: its
+// writes, which extend the file, may wait in io_submit, and each File has
+// io_submit calls of its own, so they do not hold up the log's.
+func dupFile(c *aio.Context, st aioStorage) (*aio.File, error) {
+	var fd int
+	err := st.control(func(old int) error {
+		var err error
+		fd, err = unix.FcntlInt(uintptr(old), unix.F_DUPFD_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	f := os.NewFile(uintptr(fd), st.f.Name())
+	zf, err := c.NewFile(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return zf, nil
 }
-
-func (s aioStorage) datasync(ctx context.Context) error { return s.f.DatasyncContext(ctx) }

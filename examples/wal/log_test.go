@@ -236,3 +236,25 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallMaxRecordSize opens logs whose records may be smaller than a
+// session mark, which Open writes all the same.
+func TestSmallMaxRecordSize(t *testing.T) {
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			opts := smallLog()
+			opts.MaxRecordSize = 1
+			l, err := k.open(filepath.Join(testDir(t), "log"), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			if _, err := l.Append(context.Background(), []byte("x")); err != nil {
+				t.Errorf("Append of 1 byte with MaxRecordSize 1: %v", err)
+			}
+			if _, err := l.Append(context.Background(), []byte("xy")); !errors.Is(err, wal.ErrTooLarge) {
+				t.Errorf("Append of 2 bytes with MaxRecordSize 1: %v, want ErrTooLarge", err)
+			}
+		})
+	}
+}

@@ -61,7 +61,8 @@ const (
 // Errors that the logs return; they are wrapped with details, so test them
 // with errors.Is.
 var (
-	// ErrClosed is returned by Append after Close. errors.Is(err,
+	// ErrClosed is returned by Append and Replay once Close has been
+	// called, whatever their arguments (see Log.Close). errors.Is(err,
 	// os.ErrClosed) holds for it too.
 	ErrClosed = fmt.Errorf("wal: log closed: %w", os.ErrClosed)
 	// ErrTooLarge is returned by Append for a record over MaxRecordSize.
@@ -69,6 +70,10 @@ var (
 	// ErrCorrupt is returned by Open for a file that is not a log or whose
 	// header is damaged. A torn tail is not corruption: Open cuts it off.
 	ErrCorrupt = errors.New("wal: not a valid log")
+	// ErrLocked is returned by Open for a log that is open elsewhere, in
+	// this process or another: its file is locked (flock(2)) by the Log or
+	// GroupCommitLog that has it open, until that one's Close.
+	ErrLocked = errors.New("wal: the log is open elsewhere")
 )
 
 // settings are Options with the defaults filled in.
@@ -119,9 +124,13 @@ func (s settings) chooseBlockSize(align int) (int, error) {
 }
 
 // checkAppend says what is wrong with appending record to a log whose
-// records may have up to max bytes.
-func checkAppend(record []byte, max int) error {
-	if len(record) > max {
+// records may have up to max bytes, and that is closed if closed is set: a
+// closed log takes no record, whatever the record.
+func checkAppend(closed bool, record []byte, max int) error {
+	switch {
+	case closed:
+		return ErrClosed
+	case len(record) > max:
 		return fmt.Errorf("%w: %d bytes, over the log's MaxRecordSize of %d", ErrTooLarge, len(record), max)
 	}
 	return nil

@@ -9,7 +9,7 @@ import (
 	"io"
 )
 
-// scanBufferSize is how much a scan reads at once.
+// scanBufferSize is how much a scan reads at once, at most.
 const scanBufferSize = 1 << 20
 
 // A scanEnd is where and why a scan of the record stream stopped.
@@ -33,7 +33,8 @@ func scan(r io.ReaderAt, start, size int64, seed uint32, fn func(seq uint64, pay
 		end.reason = "the file ends before the first record"
 		return end, nil
 	}
-	br := bufio.NewReaderSize(io.NewSectionReader(r, start, size-start), scanBufferSize)
+	// A small log needs no buffer of scanBufferSize.
+	br := bufio.NewReaderSize(io.NewSectionReader(r, start, size-start), int(min(scanBufferSize, alignUp(size-start, 4096))))
 	var payload []byte
 	for {
 		var f [frameSize]byte
