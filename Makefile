@@ -8,7 +8,8 @@
 #   make vmtest     the VM tests alone: ARCHES=all KERNELS=all for the whole matrix
 #   make bench      Go benchmarks, then aiobench -compare -goals on a loop device and a disk
 #                   file: reads, writes, durable writes and the logs of examples/wal (root)
-#   make fuzz       FuzzRequest for FUZZTIME (1m) beyond its seeds, which every test run tries
+#   make fuzz       FuzzRequest and the wal's FuzzRecover for FUZZTIME (1m) each beyond their
+#                   seeds, which every test run tries (make test also fuzzes FuzzRecover for 20s)
 
 SHELL       := /bin/bash
 GO          ?= go
@@ -24,6 +25,8 @@ NESTED       = vmtests cmd/aiobench
 CONTRIB      = contrib/pebblevfs
 
 FUZZTIME    ?= 1m
+# The bounded run of the wal's recovery fuzzer that make test does.
+TEST_FUZZTIME ?= 20s
 
 .PHONY: run quickstart gen gen-deps check-gen test test-host cross lint vmtest bench fuzz
 
@@ -55,11 +58,13 @@ test: test-host cross vmtest
 
 # The race detector slows TestLoad down, so it issues a tenth of its requests
 # there; the full million runs without it. The same for the pebble test's
-# million keys (-short writes a tenth).
+# million keys (-short writes a tenth). The wal's recovery fuzzer runs for
+# TEST_FUZZTIME under the race detector beyond its seeds.
 test-host:
 	@command -v gcc >/dev/null && command -v fio >/dev/null && command -v mkfs.xfs >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev fio xfsprogs; }
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run '^TestLoad$$' .
+	$(GO) test -race -run '^$$' -fuzz '^FuzzRecover$$' -fuzztime $(TEST_FUZZTIME) ./examples/wal
 	cd cmd/aiobench && $(GO) test -race -count=1 ./...
 	@for m in $(CONTRIB); do \
 		echo "test $$m"; \
@@ -113,3 +118,4 @@ bench:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzRecover$$' -fuzztime $(FUZZTIME) ./examples/wal
