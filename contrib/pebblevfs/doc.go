@@ -16,7 +16,8 @@
 // asked for copied out), which costs one copy of each block.
 //
 // Everything else is delegated to the wrapped FS (vfs.Default unless
-// Options says otherwise):
+// Options says otherwise), which must name the operating system's files
+// (see Options.FS):
 //
 //   - Writes. Pebble writes every file as a sequence of appends of any
 //     length, with Sync, SyncData and SyncTo (sync_file_range) in between,
@@ -40,6 +41,18 @@
 // opened through the wrapped FS instead, so the FS works everywhere and is
 // direct where it can be.
 //
+// # The wrapped FS
+//
+// The direct opens are by path on the operating system's filesystem, so the
+// wrapped FS must name the same files: vfs.Default, or an FS that wraps it
+// and says so through Unwrap, as vfs.WithDiskHealthChecks and vfs.OnDiskFull
+// do (a wrapper is trusted to pass paths through unchanged). New refuses any
+// other FS, such as vfs.NewMem(), rather than write tables to one place and
+// read them from another, or read every table through the wrapped FS and so
+// be an FS that does nothing it is for. Direct reads do not go through the
+// wrapper's files: a wrapper that watches or changes reads does not see
+// them.
+//
 // # Alignment and memory
 //
 // Nothing is asked of the caller: reads of any length at any offset work.
@@ -53,6 +66,24 @@
 // is not open first opens it (open, statx, footer and index reads), which
 // costs more here than through vfs.Default and, on a DB of more tables
 // than the default 1,000, becomes what the reads spend their time on.
+//
+// # Closing
+//
+// Close the FS after the last DB that uses it. One rule holds for the FS
+// and for every file it returns: once Close has begun, every method fails
+// with an error matching os.ErrClosed (aio.ErrClosed matches it too), before
+// it looks at its arguments, and never panics; a call that overlaps Close
+// either completes before it or fails so. Close waits for the calls in
+// progress, and a second or concurrent Close waits for the first and returns
+// what it returned. The exceptions are the methods without an error: Fd,
+// which returns vfs.InvalidFd, and the FS's path functions (PathBase,
+// PathJoin, PathDir) and Unwrap, which keep working.
+//
+// Closing the FS closes its aio.Context, not the files it opened. The
+// direct ones fail from then on, as their reads need the Context, but keep
+// their descriptors until they are closed, which they still must be. The
+// others are the wrapped FS's own files, which Close leaves alone: they
+// work until they are closed.
 //
 // # Contexts
 //

@@ -1,12 +1,8 @@
 package pebblevfs
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/linuxaio/aio"
@@ -19,7 +15,11 @@ type Options struct {
 	// Default 1024.
 	MaxEvents int
 	// FS is the FS that everything but the reads of tables and blob files
-	// goes to. Default vfs.Default.
+	// goes to. Default vfs.Default. Tables and blob files are opened by
+	// their paths on the operating system's filesystem, so FS must name
+	// the same files: it must be vfs.Default or wrap it, following Unwrap
+	// (as vfs.WithDiskHealthChecks and vfs.OnDiskFull do). New refuses
+	// any other FS, such as vfs.NewMem().
 	FS vfs.FS
 }
 
@@ -32,8 +32,11 @@ const defaultMaxEvents = 1024
 // through kernel AIO (see the package documentation). It is safe for
 // concurrent use. Close it after the last DB that uses it is closed.
 type FS struct {
-	vfs.FS
-	ctx *aio.Context
+	// wrapped is a field, not embedded, so that every method of FS is its
+	// own and keeps the rule of Close (see gate).
+	wrapped vfs.FS
+	ctx     *aio.Context
+	gate    gate
 
 	// directOpens counts the files opened for direct reads, fallbackOpens
 	// the tables and blob files whose filesystem refused O_DIRECT.
@@ -57,75 +60,34 @@ func New(opts *Options) (*FS, error) {
 	if o.FS == nil {
 		o.FS = vfs.Default
 	}
+	if err := checkOSFS(o.FS); err != nil {
+		return nil, err
+	}
 	ctx, err := aio.NewContext(o.MaxEvents)
 	if err != nil {
 		return nil, fmt.Errorf("pebblevfs: %w", err)
 	}
-	return &FS{FS: o.FS, ctx: ctx}, nil
+	return &FS{wrapped: o.FS, ctx: ctx}, nil
 }
 
-// Close releases the FS's aio.Context. It waits for reads in flight; reads
-// of files that are still open fail with aio.ErrClosed afterwards.
-func (fs *FS) Close() error { return fs.ctx.Close() }
+// Close waits for the FS's calls in progress and releases its
+// aio.Context, which waits for the reads in flight.
+//
+// Once Close has begun, every method of the FS returns an error matching
+// os.ErrClosed (as aio.ErrClosed does) before it looks at its arguments,
+// except those without an error, which keep working: PathBase, PathJoin,
+// PathDir and Unwrap. A call that overlaps Close either completes before
+// Close releases the Context or fails so. Close itself, called again or
+// concurrently, waits for the first call and returns what it returned.
+// The files the FS returns follow the same rule for their own Close.
+//
+// Of the files the FS has opened and not closed, the direct ones (tables
+// and blob files opened for reading) fail with os.ErrClosed from then on,
+// since their reads need the Context, though they keep their descriptors
+// until they are closed; close them all the same. The others are the
+// wrapped FS's files, which Close does not close (the FS does not own the
+// wrapped FS), and keep working until they are closed.
+func (fs *FS) Close() error { return fs.gate.close(fs.ctx.Close) }
 
-// Open opens the named file for reading. A table or blob file is opened
-// with O_DIRECT and read through kernel AIO, unless opts asks for
-// sequential reads (vfs.SequentialReadsOption), which want the page cache's
-// readahead, or its filesystem refuses O_DIRECT; everything else, and those,
-// is opened by the wrapped FS.
-func (fs *FS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error) {
-	if !readsDirect(name, opts) {
-		return fs.FS.Open(name, opts...)
-	}
-	f, err := fs.ctx.OpenFile(name, os.O_RDONLY, 0)
-	if errors.Is(err, syscall.EINVAL) {
-		fs.fallbackOpens.Add(1)
-		return fs.FS.Open(name, opts...)
-	}
-	if err != nil {
-		return nil, err
-	}
-	fs.directOpens.Add(1)
-	file := &directFile{File: f}
-	for _, opt := range opts {
-		opt.Apply(file)
-	}
-	return file, nil
-}
-
-// readsDirect reports whether Open of name with opts goes through aio.
-func readsDirect(name string, opts []vfs.OpenOption) bool {
-	if !strings.HasSuffix(name, ".sst") && !strings.HasSuffix(name, ".blob") {
-		return false
-	}
-	for _, opt := range opts {
-		if opt == vfs.SequentialReadsOption {
-			return false
-		}
-	}
-	return true
-}
-
-// Create creates the named file through the wrapped FS; its pages leave
-// the page cache when it is closed.
-func (fs *FS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
-	f, err := fs.FS.Create(name, category)
-	return writtenFile(f), err
-}
-
-// OpenReadWrite opens the named file for reading and writing through the
-// wrapped FS; its pages leave the page cache when it is closed.
-func (fs *FS) OpenReadWrite(name string, category vfs.DiskWriteCategory, opts ...vfs.OpenOption) (vfs.File, error) {
-	f, err := fs.FS.OpenReadWrite(name, category, opts...)
-	return writtenFile(f), err
-}
-
-// ReuseForWrite renames oldname to newname and opens it for writing through
-// the wrapped FS; its pages leave the page cache when it is closed.
-func (fs *FS) ReuseForWrite(oldname, newname string, category vfs.DiskWriteCategory) (vfs.File, error) {
-	f, err := fs.FS.ReuseForWrite(oldname, newname, category)
-	return writtenFile(f), err
-}
-
-// Unwrap returns the wrapped FS.
-func (fs *FS) Unwrap() vfs.FS { return fs.FS }
+// Unwrap returns the wrapped FS, also after Close.
+func (fs *FS) Unwrap() vfs.FS { return fs.wrapped }

@@ -1,0 +1,97 @@
+package pebblevfs
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// Open opens the named file for reading. A table or blob file is opened
+// with O_DIRECT and read through kernel AIO, unless opts asks for
+// sequential reads (vfs.SequentialReadsOption), which want the page cache's
+// readahead, or its filesystem refuses O_DIRECT; everything else, and those,
+// is opened by the wrapped FS.
+func (fs *FS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error) {
+	if !fs.gate.enter() {
+		return nil, closedFSError("open", name)
+	}
+	defer fs.gate.leave()
+	if !readsDirect(name, opts) {
+		f, err := fs.wrapped.Open(name, opts...)
+		return wrapFile(name, f, err)
+	}
+	af, err := fs.ctx.OpenFile(name, os.O_RDONLY, 0)
+	if errors.Is(err, syscall.EINVAL) {
+		fs.fallbackOpens.Add(1)
+		f, err := fs.wrapped.Open(name, opts...)
+		return wrapFile(name, f, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fs.directOpens.Add(1)
+	file := &directFile{file: af, fs: &fs.gate}
+	for _, opt := range opts {
+		opt.Apply(file)
+	}
+	return file, nil
+}
+
+// readsDirect reports whether Open of name with opts goes through aio.
+func readsDirect(name string, opts []vfs.OpenOption) bool {
+	if !strings.HasSuffix(name, ".sst") && !strings.HasSuffix(name, ".blob") {
+		return false
+	}
+	for _, opt := range opts {
+		if opt == vfs.SequentialReadsOption {
+			return false
+		}
+	}
+	return true
+}
+
+// Create creates the named file through the wrapped FS; its pages leave
+// the page cache when it is closed.
+func (fs *FS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	if !fs.gate.enter() {
+		return nil, closedFSError("create", name)
+	}
+	defer fs.gate.leave()
+	f, err := fs.wrapped.Create(name, category)
+	return wrapWrittenFile(name, f, err)
+}
+
+// OpenReadWrite opens the named file for reading and writing through the
+// wrapped FS; its pages leave the page cache when it is closed.
+func (fs *FS) OpenReadWrite(name string, category vfs.DiskWriteCategory, opts ...vfs.OpenOption) (vfs.File, error) {
+	if !fs.gate.enter() {
+		return nil, closedFSError("open", name)
+	}
+	defer fs.gate.leave()
+	f, err := fs.wrapped.OpenReadWrite(name, category, opts...)
+	return wrapWrittenFile(name, f, err)
+}
+
+// ReuseForWrite renames oldname to newname and opens it for writing through
+// the wrapped FS; its pages leave the page cache when it is closed.
+func (fs *FS) ReuseForWrite(oldname, newname string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	if !fs.gate.enter() {
+		return nil, closedFSLinkError("reuse", oldname, newname)
+	}
+	defer fs.gate.leave()
+	f, err := fs.wrapped.ReuseForWrite(oldname, newname, category)
+	return wrapWrittenFile(newname, f, err)
+}
+
+// OpenDir opens the named directory for syncing, through the wrapped FS.
+func (fs *FS) OpenDir(name string) (vfs.File, error) {
+	if !fs.gate.enter() {
+		return nil, closedFSError("open", name)
+	}
+	defer fs.gate.leave()
+	f, err := fs.wrapped.OpenDir(name)
+	return wrapFile(name, f, err)
+}
