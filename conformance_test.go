@@ -103,7 +103,7 @@ func runConformance(t *testing.T, c *aio.Context, dir string, direct bool, flag 
 	if direct {
 		f, err = c.OpenFile(base+".aio", flags, 0o600)
 		if errors.Is(err, syscall.EINVAL) {
-			t.Skipf("no O_DIRECT in %s: %v", dir, err)
+			skipUnsupported(t, "no O_DIRECT in %s: %v", dir, err)
 		}
 	} else {
 		var osf *os.File
