@@ -86,7 +86,7 @@ func WithSyscallReaping() Option {
 // seccomp profile forbids it, the error also matches errors.ErrUnsupported.
 func NewContext(maxEvents int, opts ...Option) (*Context, error) {
 	if maxEvents <= 0 || maxEvents > 1<<20 {
-		return nil, os.NewSyscallError("io_setup", &argError{fmt.Sprintf("maxEvents %d is out of range: it must be between 1 and %d", maxEvents, 1<<20)})
+		return nil, &argError{fmt.Sprintf("aio: NewContext: maxEvents %d is out of range: it must be between 1 and %d", maxEvents, 1<<20)}
 	}
 	var o options
 	for _, opt := range opts {

@@ -36,9 +36,9 @@ func NewBuf(size int) (*Buf, error) {
 }
 
 // NewLockedBuf is NewBuf with the memory locked into RAM (mlock), so that it
-// is never paged out. The amount of memory a process may lock is limited by
-// RLIMIT_MEMLOCK (ulimit -l); beyond it NewLockedBuf fails with an error
-// that says so.
+// is never paged out. The amount of memory a process without CAP_IPC_LOCK
+// (root has it) may lock is limited by RLIMIT_MEMLOCK (ulimit -l); beyond it
+// NewLockedBuf fails with an error that says so.
 func NewLockedBuf(size int) (*Buf, error) {
 	return newBuf(size, true)
 }

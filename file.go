@@ -47,9 +47,17 @@ type File struct {
 }
 
 // OpenFile opens the named file for direct I/O through c: it is os.OpenFile
-// with O_DIRECT and O_CLOEXEC added to flag. Reads and writes must then use
-// memory, offsets and lengths aligned as the file's storage requires (see
-// File.Alignment); aio.NewBuf gives suitable memory.
+// with O_DIRECT and O_CLOEXEC added to flag. Reads then work at any offset,
+// of any length, into any memory (what O_DIRECT refuses goes through
+// aligned memory of the package's own, at the cost of a copy); writes need
+// an offset and a length aligned as the file's storage requires (see
+// File.Alignment), and are copied first if their memory is not. Memory from
+// AlignedBytes avoids the copies; for I/Os of a megabyte or more, NewBuf's
+// huge pages let them reach the device whole.
+//
+// O_DSYNC in flag makes every write durable before it completes, as
+// FlagDSync does for one write; O_SYNC, as FlagSync does. Both apply to
+// asynchronous writes as to write(2).
 //
 // Filesystems that do not support O_DIRECT (tmpfs before Linux 6.6, procfs,
 // some FUSE filesystems) refuse the open with an error that matches

@@ -2,7 +2,6 @@ package aio
 
 import (
 	"fmt"
-	"os"
 	"syscall"
 )
 
@@ -49,7 +48,7 @@ const maxNoWaitWorkers = 256
 
 func checkNoWaitWorkers(n int) error {
 	if n < 1 || n > maxNoWaitWorkers {
-		return os.NewSyscallError("io_setup", &argError{fmt.Sprintf("WithNoWait(%d): the number of workers must be from 1 to %d", n, maxNoWaitWorkers)})
+		return &argError{fmt.Sprintf("aio: NewContext: WithNoWait(%d): the number of workers must be from 1 to %d", n, maxNoWaitWorkers)}
 	}
 	return nil
 }

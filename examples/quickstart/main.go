@@ -1,7 +1,7 @@
 // Command quickstart writes a buffer to a new file with an appending
 // asynchronous write, reads it back asynchronously, and compares the two.
 // It creates its temporary file in the current directory, which must be on a
-// filesystem that supports O_DIRECT (ext4, xfs, btrfs; not tmpfs).
+// filesystem that supports O_DIRECT (ext4, xfs, btrfs; tmpfs since Linux 6.6).
 package main
 
 import (
