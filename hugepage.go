@@ -18,7 +18,7 @@ import (
 // place apart needs a segment per page, so a 1 MiB I/O from it is split
 // into two requests there, and adjacent I/Os can no longer be merged into
 // larger ones; from a 2 MiB huge page it is one segment. On the virtio disk
-// of the machine the README's figures come from, 1 MiB sequential reads
+// of the machine the figures of docs/performance.md come from, 1 MiB sequential reads
 // from huge pages went several times as fast as from small ones, at a
 // quarter of the CPU per I/O.
 
