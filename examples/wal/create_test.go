@@ -29,8 +29,8 @@ var logKinds = []logKind{
 }
 
 // logDir returns a directory for logs, on a filesystem with O_DIRECT: in
-// AIO_TEST_DIR if it is set (as the external tests' testDir).
-func logDir(t *testing.T) string {
+// AIO_TEST_DIR if it is set, else a temporary directory.
+func logDir(t testing.TB) string {
 	dir := os.Getenv("AIO_TEST_DIR")
 	if dir == "" {
 		return t.TempDir()

@@ -41,18 +41,7 @@ func asLog[L log](l L, err error) (log, error) {
 }
 
 // testDir returns a directory for logs, on a filesystem with O_DIRECT.
-func testDir(t testing.TB) string {
-	dir := os.Getenv("AIO_TEST_DIR")
-	if dir == "" {
-		return t.TempDir()
-	}
-	d, err := os.MkdirTemp(dir, "wal-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
-}
+var testDir = wal.LogDir
 
 // smallLog keeps test files small.
 func smallLog() *wal.Options { return &wal.Options{Preallocate: 1 << 20, MaxInFlight: 8} }

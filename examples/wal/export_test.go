@@ -1,0 +1,4 @@
+package wal
+
+// LogDir is logDir, for the external tests.
+var LogDir = logDir
