@@ -32,7 +32,11 @@ type results struct {
 	passed      int
 	unsupported []string // "Test: why", for tests that skipped as unsupported here
 	failures    []string // a message for each test that failed, did not finish, or skipped otherwise
+	tests       int      // how many tests reported anything
 }
+
+// ran reports whether any test reported anything.
+func (r results) ran() bool { return r.tests > 0 }
 
 // readGuestEvents reads the events that gouinit wrote to file: test2json
 // events wrapped in vmtest's event format.
@@ -94,6 +98,7 @@ func checkEvents(file string, read func(string) ([]testEvent, error)) results {
 			o.action = e.Action
 		}
 	}
+	r.tests = len(names)
 	if len(names) == 0 {
 		r.failures = append(r.failures, fmt.Sprintf("%s: no test ran", filepath.Base(file)))
 	}

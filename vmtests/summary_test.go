@@ -19,6 +19,8 @@ type summary struct {
 	elapsed    time.Duration
 	guest, pkg results
 	probe      testvm.ProbeReport
+	failure    string // the first thing that failed, on one line
+	retried    string // why the run was booted a second time, if it was
 }
 
 // summarize returns the table of the runs, then what aio.Probe found on
@@ -44,6 +46,14 @@ func summarize(summaries []*summary) string {
 			s.run.Name(), verdict, s.elapsed.Seconds(), s.kernel, s.guest.passed, s.pkg.passed, unsupported)
 	}
 	w.Flush()
+	for _, s := range summaries {
+		if s.failure != "" {
+			fmt.Fprintf(&b, "  %s failed first with: %s\n", s.run.Name(), s.failure)
+		}
+		if s.retried != "" {
+			fmt.Fprintf(&b, "  %s was booted twice: no guest test ran in the first boot: %s\n", s.run.Name(), s.retried)
+		}
+	}
 
 	var features []string
 	for _, s := range summaries {

@@ -48,6 +48,7 @@ package vmtests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,25 +115,62 @@ func TestVM(t *testing.T) {
 	t.Logf("VM test summary (console logs in %s):\n%s", logs, summarize(summaries))
 }
 
-// testRun boots run's guest and checks its results, filling in s.
+// testRun boots run's guest and checks its results, filling in s. A boot
+// in which no guest test ran at all (the kernel could not be fetched, QEMU
+// failed, the guest hung or panicked before its tests) is tried once more,
+// since that is what a busy or flaky machine does, and the summary says so;
+// a boot whose tests ran is never repeated, so a failing test fails the run.
 func testRun(t *testing.T, run platform.Run, builds *archBuilds, logs string, s *summary) {
+	failures, testsRan := bootRun(t, run, builds, filepath.Join(logs, strings.ReplaceAll(run.Name(), "/", "-")), s)
+	if !testsRan && len(failures) > 0 {
+		t.Logf("no guest test ran in the first boot, which is booted again:\n%s", strings.Join(failures, "\n"))
+		s.retried = firstLine(failures[0])
+		failures, _ = bootRun(t, run, builds, filepath.Join(logs, strings.ReplaceAll(run.Name(), "/", "-")+"-again"), s)
+	}
+	for _, f := range failures {
+		t.Error(f)
+	}
+	if len(failures) > 0 {
+		s.failure = firstLine(failures[0])
+	}
+}
+
+// firstLine returns msg's first line, with the first line after it that
+// says where a test failed or panicked, cut to a length that fits a table.
+func firstLine(msg string) string {
+	first, rest, _ := strings.Cut(msg, "\n")
+	for _, line := range strings.Split(rest, "\n") {
+		if strings.Contains(line, ".go:") || strings.Contains(line, "panic:") {
+			first += " " + strings.TrimSpace(line)
+			break
+		}
+	}
+	if len(first) > 300 {
+		first = first[:300] + "..."
+	}
+	return first
+}
+
+// bootRun boots run's guest once, writing its console to logBase+".log",
+// and returns what failed and whether any guest test ran.
+func bootRun(t *testing.T, run platform.Run, builds *archBuilds, logBase string, s *summary) (failures []string, testsRan bool) {
 	kernelDir, err := fetchKernel(run)
 	if err != nil {
-		t.Fatal(err)
+		return []string{err.Error()}, false
 	}
 	s.kernel = filepath.Base(kernelDir)
 	b, err := builds.get(run.Arch.GOARCH)
 	if err != nil {
-		t.Fatal(err)
+		return []string{err.Error()}, false
 	}
 
 	shared, pkgDir, dir := t.TempDir(), t.TempDir(), t.TempDir()
 	if err := os.MkdirAll(filepath.Dir(guestTestsPath(shared)), 0o755); err != nil {
-		t.Fatal(err)
+		return []string{err.Error()}, false
 	}
 	for from, to := range map[string]string{b.guestTests: guestTestsPath(shared), b.packageTests: packageTestsPath(pkgDir)} {
 		if err := os.Link(from, to); err != nil {
-			t.Fatal(err)
+			return []string{err.Error()}, false
 		}
 	}
 	g := &guest{
@@ -142,7 +180,7 @@ func testRun(t *testing.T, run platform.Run, builds *archBuilds, logs string, s 
 		shares:    []share{{shared, testvm.SharedTag}, {pkgDir, testvm.PackageTestsTag}},
 	}
 	if err := writeInitramfs(g.initramfs, b.initramfs, kernelDir); err != nil {
-		t.Fatal(err)
+		return []string{err.Error()}, false
 	}
 	for _, d := range testvm.All {
 		if d.NVMe && !run.Arch.VM.NVMe {
@@ -150,14 +188,14 @@ func testRun(t *testing.T, run platform.Run, builds *archBuilds, logs string, s 
 		}
 		img := filepath.Join(dir, d.Serial+".img")
 		if err := buildImage(d, img, dir); err != nil {
-			t.Fatal(err)
+			return []string{err.Error()}, false
 		}
 		g.disks = append(g.disks, guestDisk{disk: d, image: img})
 	}
 
-	console, err := os.Create(filepath.Join(logs, strings.ReplaceAll(run.Name(), "/", "-")+".log"))
+	console, err := os.Create(logBase + ".log")
 	if err != nil {
-		t.Fatal(err)
+		return []string{err.Error()}, false
 	}
 	defer console.Close()
 	t.Logf("booting Linux %s; console in %s", s.kernel, console.Name())
@@ -168,21 +206,26 @@ func testRun(t *testing.T, run platform.Run, builds *archBuilds, logs string, s 
 		}
 	})
 	if err != nil {
-		t.Errorf("%v; the console's last lines:\n%s", err, strings.Join(tail, "\n"))
+		last := ""
+		for i := len(tail) - 1; i >= 0 && last == ""; i-- {
+			last = strings.TrimSpace(tail[i])
+		}
+		failures = append(failures, fmt.Sprintf("%v (the console's last line: %q); its last lines:\n%s", err, last, strings.Join(tail, "\n")))
 	}
 
 	guestResults := checkEvents(filepath.Join(shared, "results.json"), readGuestEvents)
 	guestResults.failures = append(guestResults.failures, checkBinaryErrors(filepath.Join(shared, "errors.json"))...)
 	packageResults := checkEvents(filepath.Join(pkgDir, testvm.PackageResults), readTest2JSON)
 	s.guest, s.pkg = guestResults, packageResults
-	for _, f := range append(guestResults.failures, packageResults.failures...) {
-		t.Error(f)
-	}
+	testsRan = guestResults.ran() || packageResults.ran()
+	failures = append(failures, guestResults.failures...)
+	failures = append(failures, packageResults.failures...)
 	if b, err := os.ReadFile(filepath.Join(shared, testvm.ProbeResults)); err != nil {
-		t.Errorf("the guest reported no probe results: %v", err)
+		failures = append(failures, fmt.Sprintf("the guest reported no probe results: %v", err))
 	} else if err := json.Unmarshal(b, &s.probe); err != nil {
-		t.Errorf("the guest's probe results: %v", err)
+		failures = append(failures, fmt.Sprintf("the guest's probe results: %v", err))
 	}
+	return failures, testsRan
 }
 
 // archBuilds builds what every run of an architecture shares, once: the
