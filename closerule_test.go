@@ -137,6 +137,7 @@ var closedCalls = []closedCall{
 		return err
 	}},
 	{method: "Context.Poll", call: func(k *closedCase, ctx context.Context) error { _, err := k.c.Poll(ctx, -1, 0); return err }},
+	{method: "Context.Run", call: func(k *closedCase, ctx context.Context) error { return k.c.Run(ctx, nil, nil) }},
 	{method: "Context.Submit", call: func(k *closedCase, _ context.Context) error { _, err := k.c.Submit(nil); return err }},
 	{method: "Context.SubmitContext", call: func(k *closedCase, ctx context.Context) error {
 		_, err := k.c.SubmitContext(ctx, &aio.Request{})

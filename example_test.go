@@ -81,7 +81,10 @@ func ExampleFile_ReadAt() {
 }
 
 func ExampleContext_Submit() {
-	c, _ := aio.NewContext(32)
+	c, err := aio.NewContext(32)
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer c.Close()
 	name := filepath.Join(os.TempDir(), fmt.Sprintf("aio-example-batch-%d", os.Getpid()))
 	defer os.Remove(name)
@@ -92,7 +95,10 @@ func ExampleContext_Submit() {
 	defer f.Close()
 
 	// Eight 4 KiB writes in one io_submit, then collect the completions.
-	mem, _ := aio.NewBuf(8 * 4096)
+	mem, err := aio.NewBuf(8 * 4096)
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer mem.Free()
 	reqs := make([]*aio.Request, 8)
 	for i := range reqs {
@@ -118,6 +124,64 @@ func ExampleContext_Submit() {
 	}
 	fmt.Println(total)
 	// Output: 32768
+}
+
+// Run keeps a set of requests in flight: here eight reads of 64 KiB go
+// through a file, each sent on to the next unread chunk as soon as handle
+// has used what it read. They complete in any order.
+func ExampleContext_Run() {
+	name := filepath.Join(os.TempDir(), fmt.Sprintf("aio-example-run-%d", os.Getpid()))
+	defer os.Remove(name)
+	data := make([]byte, 4<<20)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(name, data, 0o600); err != nil {
+		log.Fatal(err)
+	}
+
+	c, err := aio.NewContext(8)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	f, err := c.OpenFile(name, os.O_RDONLY, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+
+	const chunk = 64 << 10
+	reqs := make([]*aio.Request, 8)
+	next := int64(0)
+	for i := range reqs {
+		reqs[i] = &aio.Request{File: f, Op: aio.OpRead, Buf: aio.AlignedBytes(chunk), Offset: next}
+		next += chunk
+	}
+	var read, sum int64 // a sum of the bytes, which needs no order
+	err = c.Run(context.Background(), reqs, func(r *aio.Request) (bool, error) {
+		if r.Err != nil {
+			return false, r.Err
+		}
+		for _, b := range r.Buf[:r.N] {
+			sum += int64(b)
+		}
+		read += int64(r.N)
+		if r.N < chunk || next >= int64(len(data)) {
+			return false, nil // this request reached the end of the file
+		}
+		r.Offset, next = next, next+chunk
+		return true, nil // read the next chunk with it
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	want := int64(0)
+	for _, b := range data {
+		want += int64(b)
+	}
+	fmt.Println(read, sum == want)
+	// Output: 4194304 true
 }
 
 func ExampleNewBuf() {
@@ -164,9 +228,9 @@ func ExampleAlignedBytes() {
 }
 
 // Two components share one Context, each with a Queue of its own: each
-// Wait returns only its own requests. Wait can return completed requests
-// together with an error (here the deadline): they are done, and must be
-// handled like any other.
+// Wait returns only its own requests. A Wait that reaches its deadline
+// with fewer than min requests returns those it has, with no error; the
+// deadline's error comes from the next Wait, which has none.
 func ExampleQueue_Wait() {
 	c, err := aio.NewContext(16)
 	if err != nil {
@@ -201,11 +265,16 @@ func ExampleQueue_Wait() {
 	defer cancel()
 	// Asks for more than the Queue will ever have: Wait ends at the
 	// deadline, with the one request it has.
-	n, err := logs.Wait(ctx, done, 2)
-	for _, r := range done[:n] {
-		fmt.Println("logs:", r.Tag, r.N, r.Err)
+	for {
+		n, err := logs.Wait(ctx, done, 2)
+		if err != nil {
+			fmt.Println("logs:", err)
+			break
+		}
+		for _, r := range done[:n] {
+			fmt.Println("logs:", r.Tag, r.N, r.Err)
+		}
 	}
-	fmt.Println("logs:", err)
 
 	for got := 0; got < 2; {
 		n, err := index.Wait(context.Background(), done[got:], 1)

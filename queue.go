@@ -122,13 +122,13 @@ func (q *Queue) SubmitContext(ctx context.Context, reqs ...*Request) (int, error
 // how many it stored. A min below 1 means 1; above len(done) it means
 // len(done).
 //
-// Wait can return completed requests together with an error: it returns
-// early with ctx.Err() if ctx is done, and with ErrClosed once the Context
-// is closed and no completed request is left, and the count is then what it
-// stored before. Those requests have completed and are the caller's again:
-// handle them (done[:n]) whatever the error. So Wait, alone of the methods,
-// still returns requests after Close: those that Submit accepted before it,
-// each of which comes back exactly once.
+// Wait never returns completed requests together with an error, so the
+// usual check, if err != nil, drops none: when ctx is done, or the Context
+// is closed, it returns the completed requests it has with a nil error, and
+// the error (ctx.Err(), or ErrClosed once no completed request is left)
+// from a later call that finds none. So Wait, alone of the methods, still
+// returns requests after Close: those that Submit accepted before it, each
+// of which comes back exactly once.
 //
 // While it waits, Wait reaps completions itself, blocking in io_getevents
 // when nothing has completed yet, unless another goroutine is reaping.
@@ -152,7 +152,10 @@ func (q *Queue) Wait(ctx context.Context, done []*Request, min int) (int, error)
 			return w.n, nil
 		}
 		if w.isDone() {
-			return w.n, ctx.Err()
+			if w.n > 0 {
+				return w.n, nil
+			}
+			return 0, ctx.Err()
 		}
 		if c.enterPark() {
 			c.lead(queueOwner(&q.done), &w.ctxWait, w.enough, w.isDone)
@@ -164,10 +167,10 @@ func (q *Queue) Wait(ctx context.Context, done []*Request, min int) (int, error)
 		case <-w.done:
 		case <-c.drained:
 			c.leavePark()
-			if w.n += q.done.pop(done[w.n:]); w.n >= min {
+			if w.n += q.done.pop(done[w.n:]); w.n > 0 {
 				return w.n, nil
 			}
-			return w.n, errContextClosed
+			return 0, errContextClosed
 		}
 		c.leavePark()
 	}
