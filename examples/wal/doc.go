@@ -1,5 +1,11 @@
-// Package wal is a write-ahead log on kernel AIO: the package's showcase
-// client, built on its public API alone.
+// Package wal is a write-ahead log on kernel AIO, built on the aio
+// package's public API alone. It is an example, as its path says: code to
+// read and to copy into a program, complete and tested (its recovery is
+// fuzzed, and crash-tested in VMs whose QEMU is killed mid-append), but
+// without the aio package's compatibility promise: its API and file format
+// may change in any version, and a log is one file that grows, where a
+// production log splits it into segments and recycles them. A program that
+// imports it should pin the version.
 //
 // Many goroutines call Log.Append at once; each call returns once its
 // record is durable, with the record's sequence number. Records are framed
@@ -33,6 +39,5 @@
 // AIO, for comparison: buffered writes and fdatasync(2) from one flusher.
 // Both read and write the same files.
 //
-// The format is in format.go. A log is one file that grows; a production
-// log would also split it into segments and recycle them.
+// The format is in format.go.
 package wal

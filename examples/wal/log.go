@@ -14,42 +14,44 @@ import (
 
 // A Log is a write-ahead log on kernel AIO: its blocks are written with
 // O_DIRECT and aio.FlagDSync, several at once, and Append returns once its
-// record is durable. It is safe for concurrent use.
-//
-// How the writes go (the state lives in Log and ring, under mu):
-//
-//   - Append frames its record into the ring, the staging memory of the
-//     blocks from the first one not yet durable in full (head) to the end of
-//     the log, and waits. Sequence numbers, and the CRC chain, are assigned
-//     there, under mu, so the stream is in sequence order.
-//   - The submitter goroutine writes every block that holds bytes not yet
-//     durable and has no write in flight, in runs of adjacent blocks, one
-//     aio.Request each, straight from the ring (no copy). The last block
-//     written may be partly filled: its zero padding is written too, and it
-//     is written again as it fills. A block never has two writes in
-//     flight, so a later version cannot be overtaken by an earlier one.
-//   - The completer goroutine reaps the writes. A block whose bytes are all
-//     durable leaves the ring; the log is durable up to the first byte that
-//     is not, and every Append whose record ends there or before returns,
-//     in sequence order. Blocks that filled further while their write was in
-//     flight go back to the submitter.
-//   - Only blocks that the preallocator has zeroed and made durable are
-//     written, so a write of the log changes no metadata.
-//
-// Memory: the kernel reads a block from the ring while Append may be adding
-// bytes after what the write covers. Those bytes either reach the disk with
-// the write or not; they are not counted as durable until a later write of
-// the block, which starts after this one completed, covers them. A block's
-// memory is reused only once it is durable in full and has no write in
-// flight.
-//
-// Closing (the same in GroupCommitLog): the first Close sets closed, under
-// mu, and from then on every Append and Replay returns ErrClosed. It waits
-// for the writes, stops the goroutines, closes the files, then sets
-// closeErr and closes closeDone. Every other Close waits for closeDone and
-// returns closeErr, which closeDone makes safe to read. A Replay that a
-// closing file fails checks closed, and returns ErrClosed.
+// record is durable. Appends return in sequence order. It is safe for
+// concurrent use; after Close, every method but Recovered returns
+// ErrClosed.
 type Log struct {
+	// How the writes go (the state lives in Log and ring, under mu):
+	//
+	//   - Append frames its record into the ring, the staging memory of the
+	//     blocks from the first one not yet durable in full (head) to the end of
+	//     the log, and waits. Sequence numbers, and the CRC chain, are assigned
+	//     there, under mu, so the stream is in sequence order.
+	//   - The submitter goroutine writes every block that holds bytes not yet
+	//     durable and has no write in flight, in runs of adjacent blocks, one
+	//     aio.Request each, straight from the ring (no copy). The last block
+	//     written may be partly filled: its zero padding is written too, and it
+	//     is written again as it fills. A block never has two writes in
+	//     flight, so a later version cannot be overtaken by an earlier one.
+	//   - The completer goroutine reaps the writes. A block whose bytes are all
+	//     durable leaves the ring; the log is durable up to the first byte that
+	//     is not, and every Append whose record ends there or before returns,
+	//     in sequence order. Blocks that filled further while their write was in
+	//     flight go back to the submitter.
+	//   - Only blocks that the preallocator has zeroed and made durable are
+	//     written, so a write of the log changes no metadata.
+	//
+	// Memory: the kernel reads a block from the ring while Append may be adding
+	// bytes after what the write covers. Those bytes either reach the disk with
+	// the write or not; they are not counted as durable until a later write of
+	// the block, which starts after this one completed, covers them. A block's
+	// memory is reused only once it is durable in full and has no write in
+	// flight.
+	//
+	// Closing (the same in GroupCommitLog): the first Close sets closed, under
+	// mu, and from then on every Append and Replay returns ErrClosed. It waits
+	// for the writes, stops the goroutines, closes the files, then sets
+	// closeErr and closes closeDone. Every other Close waits for closeDone and
+	// returns closeErr, which closeDone makes safe to read. A Replay that a
+	// closing file fails checks closed, and returns ErrClosed.
+
 	s     settings
 	c     *aio.Context
 	ownC  bool
