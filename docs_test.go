@@ -62,7 +62,7 @@ func markdownGoBlocks(t *testing.T) []goBlock {
 	return blocks
 }
 
-func TestReadmeQuickStartIsExamplesQuickstart(t *testing.T) {
+func TestDocsQuickStartIsExamplesQuickstart(t *testing.T) {
 	blocks := markdownGoBlocks(t)
 	want, err := os.ReadFile("examples/quickstart/main.go")
 	if err != nil {
@@ -352,9 +352,9 @@ func render(n ast.Node) string {
 	return b.String()
 }
 
-// TestReadmeListsTheAPI checks that the README's listing of the package has
+// TestDocsListTheWholeAPI checks that the README's listing of the package has
 // every exported function and method.
-func TestReadmeListsTheAPI(t *testing.T) {
+func TestDocsListTheWholeAPI(t *testing.T) {
 	listed := map[string]bool{}
 	for _, b := range markdownGoBlocks(t) {
 		if b.file != "README.md" || !isDeclarations(b.text) {
