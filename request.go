@@ -87,7 +87,8 @@ type Request struct {
 
 var (
 	errRequestInFlight = errors.New("aio: request already submitted and not yet returned by Wait")
-	errNoFile          = errors.New("aio: request has no File")
+	errNilRequest      = errors.New("aio: a request is nil; pass *Request values that point to requests")
+	errNoFile          = errors.New("aio: request has no File: set its File to one opened through this Context")
 )
 
 // finish records the result res of the request.
@@ -107,7 +108,10 @@ func (r *Request) finish(res int64) {
 // to finish), it first calls flush to submit the requests accepted so far:
 // Close could not finish while they sat unsubmitted.
 func (c *Context) accept(r *Request, flush func()) error {
-	if r == nil || r.File == nil {
+	if r == nil {
+		return errNilRequest
+	}
+	if r.File == nil {
 		return errNoFile
 	}
 	name := "submit"

@@ -117,18 +117,19 @@ func TestSubmitErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		req  *aio.Request
+		want string // in the error
 	}{
-		{"nil request", nil},
-		{"no file", &aio.Request{Op: aio.OpRead, Buf: buf}},
-		{"bad op", &aio.Request{File: f, Op: 99, Buf: buf}},
-		{"other context", &aio.Request{File: g, Op: aio.OpRead, Buf: buf}},
-		{"misaligned", &aio.Request{File: f, Op: aio.OpRead, Buf: buf[1:513]}},
-		{"negative offset", &aio.Request{File: f, Op: aio.OpWrite, Buf: buf, Offset: -4096}},
+		{"nil request", nil, "a request is nil"},
+		{"no file", &aio.Request{Op: aio.OpRead, Buf: buf}, "request has no File"},
+		{"bad op", &aio.Request{File: f, Op: 99, Buf: buf}, "invalid Op 99"},
+		{"other context", &aio.Request{File: g, Op: aio.OpRead, Buf: buf}, "another Context"},
+		{"misaligned", &aio.Request{File: f, Op: aio.OpRead, Buf: buf[1:513]}, "O_DIRECT"},
+		{"negative offset", &aio.Request{File: f, Op: aio.OpWrite, Buf: buf, Offset: -4096}, "negative offset"},
 	}
 	for _, tt := range tests {
 		n, err := c.Submit(good, tt.req)
-		if n != 1 || err == nil {
-			t.Errorf("%s: Submit = %d, %v; want 1 accepted and an error", tt.name, n, err)
+		if n != 1 || err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Submit = %d, %v; want 1 accepted and an error saying %q", tt.name, n, err, tt.want)
 		}
 		collect(t, c, 1, nil)
 	}
