@@ -289,3 +289,53 @@ func ExampleQueue_Wait() {
 	// logs: context deadline exceeded
 	// index: 5
 }
+
+// A file copy with read-ahead and write-behind, through no page cache: the
+// copy has the source's exact length, whatever it is.
+func ExampleNewWriter() {
+	dir, err := os.MkdirTemp("", "aio-example-copy-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	if err := os.WriteFile(src, make([]byte, 3<<20+1234), 0o600); err != nil {
+		log.Fatal(err)
+	}
+
+	c, err := aio.NewContext(16)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	in, err := c.OpenFile(src, os.O_RDONLY, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer in.Close()
+	out, err := c.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer out.Close()
+
+	r := aio.NewReader(in, 0, nil) // 4 reads of 1 MiB in flight ahead
+	defer r.Close()
+	w := aio.NewWriter(out, 0, nil) // 4 writes of 1 MiB in flight behind
+	n, err := io.Copy(w, r)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := w.Sync(); err != nil { // on stable storage, at its exact length
+		log.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	fi, err := os.Stat(dst)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(n, fi.Size())
+	// Output: 3146962 3146962
+}
