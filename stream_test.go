@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/linuxaio/aio"
+	"golang.org/x/sys/unix"
 )
 
 // streamLengths are file lengths around the edges of blocks and chunks of
@@ -453,4 +454,89 @@ func TestStreamsCloseDuringUse(t *testing.T) {
 			}
 		}
 	}
+}
+
+// loopDevice attaches a loop device to a new image of size bytes of the
+// pattern, and returns its path and the image's data.
+func loopDevice(t *testing.T, size int) (string, []byte) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("attaching a loop device needs root")
+	}
+	ctl, err := os.OpenFile("/dev/loop-control", os.O_RDWR, 0)
+	if err != nil {
+		skipUnsupported(t, "no loop devices: %v", err)
+	}
+	defer ctl.Close()
+	data := pattern(make([]byte, size), 11)
+	img := filepath.Join(t.TempDir(), "loop.img")
+	if err := os.WriteFile(img, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	backing, err := os.OpenFile(img, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backing.Close()
+	for range 10 { // another process may take the free device first
+		n, err := unix.IoctlRetInt(int(ctl.Fd()), unix.LOOP_CTL_GET_FREE)
+		if err != nil {
+			t.Fatalf("LOOP_CTL_GET_FREE: %v", err)
+		}
+		dev := fmt.Sprintf("/dev/loop%d", n)
+		loop, err := os.OpenFile(dev, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.IoctlSetInt(int(loop.Fd()), unix.LOOP_SET_FD, int(backing.Fd())); err != nil {
+			loop.Close()
+			if errors.Is(err, syscall.EBUSY) {
+				continue
+			}
+			t.Fatalf("LOOP_SET_FD %s: %v", dev, err)
+		}
+		t.Cleanup(func() {
+			unix.IoctlSetInt(int(loop.Fd()), unix.LOOP_CLR_FD, 0)
+			loop.Close()
+		})
+		return dev, data
+	}
+	t.Fatal("no free loop device after 10 tries")
+	return "", nil
+}
+
+// TestStreamsOnABlockDevice reads a block device to its end, and writes
+// into it a length that is no whole number of blocks: the bytes after it
+// stay the device's.
+func TestStreamsOnABlockDevice(t *testing.T) {
+	const size = 1 << 20
+	dev, data := loopDevice(t, size)
+	c := newContext(t, 16)
+	f := openFile(t, c, dev, os.O_RDWR)
+	r := aio.NewReader(f, 0, &aio.StreamOptions{ChunkSize: 64 << 10, Depth: 4})
+	got, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	requireEqual(t, got, data, "the device read to its end")
+
+	w := aio.NewWriter(f, 1000, &aio.StreamOptions{ChunkSize: 64 << 10, Depth: 4})
+	p := bytes.Repeat([]byte{0xa5}, 300_001)
+	if _, err := w.Write(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Clone(data)
+	copy(want[1000:], p)
+	got = make([]byte, size)
+	if _, err := f.ReadAt(got, 0); err != nil {
+		t.Fatal(err)
+	}
+	requireEqual(t, got, want, "the device after the Writer")
 }
