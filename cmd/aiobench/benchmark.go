@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"slices"
 )
 
 // benchmark prepares the target, carries out every planned run and sums
@@ -14,25 +13,9 @@ func benchmark(ctx context.Context, cfg *config, progress progressOutput) (rep *
 	if cfg.log {
 		return benchmarkLog(ctx, cfg, progress)
 	}
-	engines := cfg.engines
-	var notes []string
-	var fioPath string
-	if slices.ContainsFunc(engines, isFioEngine) {
-		fioPath, err = exec.LookPath("fio")
-		switch {
-		case err != nil && cfg.compare:
-			engines = slices.DeleteFunc(slices.Clone(engines), isFioEngine)
-			notes = append(notes, "fio is not installed, so only the Go engines ran (Debian: apt-get install fio)")
-		case err != nil:
-			return nil, fmt.Errorf("engine fio: %w (Debian: apt-get install fio)", err)
-		}
-	}
-	if slices.Contains(engines, "getevents") && !geteventsAvailable {
-		if !cfg.compare {
-			return nil, errGeteventsUnavailable
-		}
-		engines = slices.DeleteFunc(slices.Clone(engines), func(e string) bool { return e == "getevents" })
-		notes = append(notes, "getevents skipped: "+errGeteventsUnavailable.Error())
+	sel, err := selectEngines(cfg, exec.LookPath, geteventsAvailable)
+	if err != nil {
+		return nil, err
 	}
 
 	t, remove, err := prepareTarget(cfg)
@@ -46,12 +29,13 @@ func benchmark(ctx context.Context, cfg *config, progress progressOutput) (rep *
 	}
 	rep = newReport(cfg, t, probe.readPercent)
 	rep.TargetDescription = cfg.describe
-	rep.Notes = notes
-	if fioPath != "" {
-		rep.FioVersion = fioVersionOf(fioPath)
+	rep.Notes = sel.notes
+	rep.Explain = cfg.explain
+	if sel.fioPath != "" {
+		rep.FioVersion = fioVersionOf(sel.fioPath)
 	}
 
-	plan := makePlan(engines, cfg.queueDepths, cfg.rounds)
+	plan := makePlan(sel.engines, cfg.queueDepths, cfg.rounds)
 	// A lone Go run on a file the user named is this process's whole work,
 	// so it may run here; anything else gets a fresh process per run.
 	inProcess := cfg.file != "" && len(plan) == 1
@@ -60,7 +44,7 @@ func benchmark(ctx context.Context, cfg *config, progress progressOutput) (rep *
 		if len(plan) > 1 {
 			out.label = fmt.Sprintf("[%d/%d] ", i+1, len(plan))
 		}
-		res, err := carryOut(ctx, cfg, t, planned, fioPath, inProcess, out)
+		res, err := carryOut(ctx, cfg, t, planned, sel.fioPath, inProcess, out)
 		if err != nil {
 			return nil, err
 		}

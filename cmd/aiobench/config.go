@@ -48,6 +48,12 @@ type config struct {
 	log         bool   // -log: compare the logs of examples/wal (log_config.go)
 	writers     []int  // with -log: goroutines appending at once
 	recordSizes []int  // with -log: bytes of each record
+
+	// defaultComparison is set when neither -engine nor -compare chose the
+	// engines: they are then defaultEngines, fio left out if not installed.
+	defaultComparison bool
+	explain           bool     // explain the text report's rows and sum it up (explain.go)
+	args              []string // the command line, for advice that repeats it
 }
 
 // parseConfig reads the command line. A bad flag or value gives an error
@@ -60,8 +66,9 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 		readMix:   50,
 		sync:      syncNone,
 		blockSize: 4096,
-		runtime:   3 * time.Second,
+		runtime:   defaultRuntime,
 		rounds:    1,
+		args:      args,
 	}
 	fs := flag.NewFlagSet("aiobench", flag.ContinueOnError)
 	// Left to itself, the flag package would print every error followed by
@@ -71,7 +78,7 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 	size := byteSize(0)
 	blockSize := byteSize(cfg.blockSize)
 	queueDepths := "32"
-	engines := "aio"
+	engines := ""
 	fs.StringVar(&cfg.dir, "dir", cfg.dir, "`directory` for the temporary test file, which is removed afterwards;\nits filesystem must support O_DIRECT (tmpfs before Linux 6.6 does not)")
 	fs.StringVar(&cfg.file, "file", "", "`path` of a file or block device to test instead of a temporary file;\na missing file is created and filled to -size and kept.\nWrite patterns overwrite its data")
 	fs.Var(&size, "size", "`bytes` of the target to use, such as 64m or 1g\n(default 64 MiB for a new file, all of an existing file or device)")
@@ -83,11 +90,16 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 	fs.Var(&blockSize, "bs", "`bytes` in each I/O, a multiple of 512")
 	fs.StringVar(&queueDepths, "qd", queueDepths, "I/Os kept in flight: one `depth`, or a comma list such as 1,8,32,128 to sweep")
 	fs.Var(positiveDuration{&cfg.runtime}, "runtime", "measured `duration` of each run")
-	fs.StringVar(&engines, "engine", engines, "`engine`, or a comma list of them: "+strings.Join(engineNames, ", "))
+	fs.StringVar(&engines, "engine", engines, "`engine`, or a comma list of them: "+strings.Join(engineNames, ", ")+
+		";\nwithout it or -compare, the default comparison: "+strings.Join(defaultEngines, ", ")+" (fio left out if not installed)")
 	fs.Var(switchFlag{&cfg.compare}, "compare", "run every engine that makes sense for the workload, fio included if installed,\nand show ratios to fio and pread")
+	fs.Var(switchFlag{&cfg.explain}, "explain", "after the text report's table, explain each engine and column in a line, and sum up\n"+
+		"in a sentence what the measured ratios show (default true without -engine and -compare)")
 	fs.Var(intRange{&cfg.rounds, 1, maxRounds}, "rounds", "run each engine this many `times`, alternating, and report medians")
 	fs.Var(switchFlag{&cfg.jsonOutput}, "json", "print the report as JSON")
-	fs.StringVar(&cfg.plotPath, "plot", "", "draw IOPS (MB/s with -bs 1m or more) and p99 latency against queue depth\ninto this `file`, as PNG or SVG after its extension (.png or .svg)")
+	fs.StringVar(&cfg.plotPath, "plot", "", "draw IOPS (MB/s with -bs 1m or more) and p99 latency against queue depth\n"+
+		"into this `file`, as PNG or SVG after its extension (.png or .svg); needs aiobench\n"+
+		"built with the plot tag, which brings in gonum.org/v1/plot: go run -tags plot . -plot FILE")
 	fs.Var(switchFlag{&cfg.goals}, "goals", "after the report, print the ratios between engines with their spread over rounds\nand a PASS/MISS verdict on each of the aio package's goals (listed above)")
 	fs.Var(switchFlag{&cfg.strict}, "strict", "with -goals, exit with status 1 when a goal is missed")
 	fs.StringVar(&cfg.savePath, "save", "", "also write the report as JSON into `file`, whatever -json says")
@@ -133,11 +145,20 @@ func parseConfig(args []string, help io.Writer) (*config, error) {
 	if cfg.queueDepths, err = parseQueueDepths(queueDepths); err != nil {
 		return nil, err
 	}
-	if cfg.engines, err = parseEngines(engines); err != nil {
-		return nil, err
+	if set["engine"] {
+		if cfg.engines, err = parseEngines(engines); err != nil {
+			return nil, err
+		}
 	}
-	if cfg.compare {
+	switch {
+	case cfg.compare:
 		cfg.engines = comparedEngines(cfg.sync)
+	case !set["engine"]:
+		cfg.engines = slices.Clone(defaultEngines)
+		cfg.defaultComparison = true
+	}
+	if !set["explain"] {
+		cfg.explain = cfg.defaultComparison
 	}
 	return cfg, cfg.validate()
 }
@@ -157,8 +178,11 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 
 // usageSummary opens the help text.
 var usageSummary = `aiobench measures O_DIRECT I/O from Go, the way fio measures it from C.
-Without flags it reads 4 KiB blocks at random, 32 at a time, for 3 s from a
-64 MiB temporary file in the current directory, through the aio package.
+Without flags it compares, on a 64 MiB temporary file in the current
+directory (or -dir), 4 KiB random reads with 32 in flight for 4 s each:
+the aio package's goroutine API (aio) and batch API (aio-batch), plain Go's
+pool of goroutines calling os.File.ReadAt (pread), and fio if installed;
+it explains each row and sums up the ratios in a sentence (-explain).
 
 Engines:
   aio        -qd goroutines, each calling aio.File.ReadAt or WriteAt
@@ -220,8 +244,12 @@ func (cfg *config) validate() error {
 		problems = append(problems, "-strict judges the goals: add -goals")
 	}
 	problems = append(problems, cfg.syncProblems()...)
-	if cfg.plotPath != "" && plotFormat(cfg.plotPath) == "" {
+	switch {
+	case cfg.plotPath == "":
+	case plotFormat(cfg.plotPath) == "":
 		problems = append(problems, fmt.Sprintf("-plot %q: name a .png or a .svg file, whose extension sets the image format", cfg.plotPath))
+	case !plotBuilt:
+		problems = append(problems, plotNotBuilt(cfg.plotPath, cfg.args).Error())
 	}
 	if len(problems) == 0 {
 		return nil

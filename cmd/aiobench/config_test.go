@@ -17,9 +17,41 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.pattern != "randread" || cfg.blockSize != 4096 || !slices.Equal(cfg.queueDepths, []int{32}) ||
-		cfg.runtime != 3*time.Second || !slices.Equal(cfg.engines, []string{"aio"}) || cfg.rounds != 1 ||
-		cfg.dir != "." || cfg.file != "" || cfg.size != 0 {
+		cfg.runtime != 4*time.Second || cfg.rounds != 1 || cfg.dir != "." || cfg.file != "" || cfg.size != 0 {
 		t.Errorf("defaults = %+v", cfg)
+	}
+}
+
+// TestParseConfigDefaultComparison checks which engines run, and whether
+// the text report explains itself, for each way of choosing engines.
+func TestParseConfigDefaultComparison(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args    []string
+		engines []string
+		dflt    bool // the default comparison, whose fio may be left out
+		explain bool
+	}{
+		{nil, []string{"aio", "aio-batch", "pread", "fio"}, true, true},
+		{[]string{"-qd", "1,32", "-rw", "randwrite"}, []string{"aio", "aio-batch", "pread", "fio"}, true, true},
+		{[]string{"-explain=false"}, []string{"aio", "aio-batch", "pread", "fio"}, true, false},
+		{[]string{"-engine", "aio"}, []string{"aio"}, false, false},
+		{[]string{"-engine", "pread,aio", "-explain"}, []string{"aio", "pread"}, false, true},
+		{[]string{"-compare"}, comparedEngines(syncNone), false, false},
+		{[]string{"-compare", "-explain"}, comparedEngines(syncNone), false, true},
+	} {
+		cfg, err := parseConfig(tc.args, io.Discard)
+		if err != nil {
+			t.Errorf("parseConfig(%q): %v", tc.args, err)
+			continue
+		}
+		if !slices.Equal(cfg.engines, tc.engines) || cfg.defaultComparison != tc.dflt || cfg.explain != tc.explain {
+			t.Errorf("parseConfig(%q): engines %v, default comparison %v, explain %v; want %v, %v, %v",
+				tc.args, cfg.engines, cfg.defaultComparison, cfg.explain, tc.engines, tc.dflt, tc.explain)
+		}
+	}
+	if _, err := parseConfig([]string{"-log", "-explain"}, io.Discard); err == nil || !strings.Contains(err.Error(), "-explain") {
+		t.Errorf("-log -explain = %v; want an error naming -explain", err)
 	}
 }
 
@@ -27,14 +59,14 @@ func TestParseConfigValid(t *testing.T) {
 	t.Parallel()
 	cfg, err := parseConfig([]string{
 		"-file", "/dev/loop0", "-size", "1g", "-rw", "randrw", "-rwmix", "70", "-bs", "8k",
-		"-qd", "128, 1,32,1", "-runtime", "5s", "-engine", "pread,aio", "-rounds", "3", "-json", "-plot", "out.SVG",
+		"-qd", "128, 1,32,1", "-runtime", "5s", "-engine", "pread,aio", "-rounds", "3", "-json", "-save", "out.json",
 		"-compare=false", "-goals=true",
 	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.size != 1<<30 || cfg.blockSize != 8192 || cfg.readMix != 70 || cfg.rounds != 3 || !cfg.jsonOutput ||
-		cfg.runtime != 5*time.Second || cfg.compare || !cfg.goals || cfg.plotPath != "out.SVG" {
+		cfg.runtime != 5*time.Second || cfg.compare || !cfg.goals || cfg.savePath != "out.json" || cfg.explain {
 		t.Errorf("parsed %+v", cfg)
 	}
 	if !slices.Equal(cfg.queueDepths, []int{128, 1, 32}) {

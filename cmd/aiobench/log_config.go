@@ -20,7 +20,7 @@ const (
 
 // ioOnlyFlags are the flags that set up engines doing I/O on a target, and
 // say nothing about logs: -log refuses them rather than ignore them.
-var ioOnlyFlags = []string{"file", "size", "rw", "rwmix", "sync", "bs", "qd", "compare", "plot"}
+var ioOnlyFlags = []string{"file", "size", "rw", "rwmix", "sync", "bs", "qd", "compare", "explain", "plot"}
 
 // logOnlyFlags are the flags that only -log reads.
 var logOnlyFlags = []string{"writers", "record"}

@@ -3,16 +3,26 @@
 // at what latency, for how much CPU and how many OS threads, next to plain
 // goroutines calling os.File.ReadAt and next to fio itself.
 //
-// Run without flags, it reads 4 KiB blocks at random, 32 at a time, for 3 s
-// from a 64 MiB temporary file in the current directory and prints a
-// summary. See aiobench -help for the flags; -compare runs every engine and
-// fio side by side, -qd 1,8,32,128 sweeps queue depths, -rounds N repeats
-// the runs alternately and reports medians, -plot draws the sweep, -goals
+// Run without flags, it compares for 4 s each, on a 64 MiB temporary file
+// in the current directory (or -dir), 4 KiB random reads with 32 in flight
+// through the aio package's goroutine API (aio) and batch API (aio-batch),
+// through plain Go's pool of goroutines calling os.File.ReadAt (pread), and
+// through fio if it is installed; under the table, a line explains each
+// engine and column, and a sentence made of the measured ratios sums up
+// the comparison (-explain). See aiobench -help for the flags; -compare
+// runs every engine and fio side by side, -qd 1,8,32,128 sweeps queue
+// depths, -rounds N repeats the runs alternately and reports medians, -goals
 // adds a table of ratios between engines (the median of the per-round
 // ratios, with their min–max over rounds) and a PASS/MISS verdict on each
 // of the aio package's performance goals, those of the kind of workload
 // measured: 4 KiB random I/O (IOPS and CPU per I/O), 1 MiB blocks (MB/s),
 // or durable writes.
+//
+// -plot FILE draws the sweep as PNG or SVG. The plotting code needs
+// gonum.org/v1/plot and its fonts, so it is built only with the plot tag,
+// and a plain build downloads none of it:
+//
+//	go run -tags plot . -qd 1,8,32,128 -compare -plot sweep.png
 //
 // With -sync dsync every write is durable before it completes (RWF_DSYNC
 // for the aio engines, O_DSYNC for pread and fio), and one more engine,

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"math"
-	"os"
-	"path/filepath"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -27,123 +25,38 @@ func sweepReport(rounds int) *report {
 	return rep
 }
 
-// writeSVG draws rep as SVG and returns the file's text.
-func writeSVG(t *testing.T, rep *report) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "sweep.svg")
-	if err := writePlot(path, rep); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
-}
-
-func TestPlotIsPNGOrSVGByExtension(t *testing.T) {
+func TestSweepOfReport(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	for name, magic := range map[string]string{"sweep.png": "\x89PNG", "sweep.PNG": "\x89PNG", "sweep.svg": "<?xml"} {
-		path := filepath.Join(dir, name)
-		if err := writePlot(path, sweepReport(3)); err != nil {
-			t.Fatal(err)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.HasPrefix(data, []byte(magic)) {
-			t.Errorf("%s begins with %q, want %q", name, data[:min(len(data), 8)], magic)
-		}
+	s := sweepOf(sweepReport(3))
+	if len(s.Lines) != 2 || s.Lines[0].Name != "aio" || s.Lines[1].Name != "fio" {
+		t.Fatalf("lines %+v; want aio, then fio", s.Lines)
 	}
-	if err := writePlot(filepath.Join(dir, "sweep.pdf"), sweepReport(3)); err == nil || !strings.Contains(err.Error(), ".svg") {
-		t.Errorf("a .pdf plot gave %v, want an error naming the formats", err)
+	if want := slices.Index(reportOrder, "fio"); s.Lines[1].Style != want || s.Lines[0].Style != 0 {
+		t.Errorf("styles %d and %d; want each engine's place in reportOrder, 0 and %d", s.Lines[0].Style, s.Lines[1].Style, want)
+	}
+	if !s.Whiskers || s.RateTitle != "IOPS" || !strings.Contains(s.Heading, "/dev/shm/sweep.img") {
+		t.Errorf("sweep %+v; want whiskers for 3 rounds, an IOPS chart and the heading", s)
+	}
+	p := s.Lines[1].Points[2]
+	if p.QueueDepth != 128 || p.Rate.Median != 300_000 || !near(p.Rate.Min, 270_000) || p.P99.Median != 6000 || p.P99.Max != 9000 {
+		t.Errorf("fio at qd 128 = %+v; want 300000 IOPS from 270000, p99 6000 up to 9000", p)
+	}
+	if sweepOf(sweepReport(1)).Whiskers {
+		t.Error("whiskers for one round, which has no spread")
+	}
+	large := sweepReport(2)
+	large.BlockSize = 1 << 20
+	if s := sweepOf(large); s.RateUnit != "MB/s" || !near(s.Lines[0].Points[0].Rate.Median, 100_000*1.048576) {
+		t.Errorf("1 MiB blocks: unit %s, first point %+v; want MB/s, scaled by the block size", s.RateUnit, s.Lines[0].Points[0])
 	}
 }
 
 func TestPlotHeadingNamesTargetDateAndRounds(t *testing.T) {
 	t.Parallel()
-	svg := writeSVG(t, sweepReport(3))
+	heading := plotHeading(sweepReport(3))
 	for _, want := range []string{"/dev/shm/sweep.img", "RAM: a file on tmpfs", "randread, 4 KiB blocks", "2026-11-30 14:02", "3 rounds"} {
-		if !strings.Contains(svg, want) {
-			t.Errorf("the plot does not say %q", want)
-		}
-	}
-}
-
-// TestPlotLatencyAxisIsLogarithmic checks the labels of the latency axis,
-// from 20 µs to 6 ms: powers of ten, where a linear axis would have had
-// 2000, 4000 and so on.
-func TestPlotLatencyAxisIsLogarithmic(t *testing.T) {
-	t.Parallel()
-	svg := writeSVG(t, sweepReport(1))
-	for _, want := range []string{">100</text>", ">1000</text>", ">10000</text>"} {
-		if !strings.Contains(svg, want) {
-			t.Errorf("the latency axis lacks the label %s", want)
-		}
-	}
-	for _, linear := range []string{">2000</text>", ">4000</text>"} {
-		if strings.Contains(svg, linear) {
-			t.Errorf("the latency axis has the label %s of a linear scale", linear)
-		}
-	}
-}
-
-// TestPlotWhiskersWithRounds counts the strokes of the drawing: one
-// whisker per point and chart, each with two caps, comes with rounds > 1.
-func TestPlotWhiskersWithRounds(t *testing.T) {
-	t.Parallel()
-	one := strings.Count(writeSVG(t, sweepReport(1)), "<path")
-	three := strings.Count(writeSVG(t, sweepReport(3)), "<path")
-	points := 2 * 3 * 2 // engines × depths × charts
-	if three-one < points {
-		t.Errorf("%d strokes with 3 rounds, %d with 1; want at least %d more for the whiskers", three, one, points)
-	}
-}
-
-func TestMedianPointsWhiskers(t *testing.T) {
-	t.Parallel()
-	points := medianPoints{{queueDepth: 8, median: 100, spread: spread{90, 130}}}
-	if x, y := points.XY(0); x != 8 || y != 100 {
-		t.Errorf("XY = %v, %v; want 8, 100", x, y)
-	}
-	if low, high := points.YError(0); low != 10 || high != 30 {
-		t.Errorf("YError = %v, %v; want 10 down to the smallest round, 30 up to the largest", low, high)
-	}
-}
-
-func TestLogTicksLabels(t *testing.T) {
-	t.Parallel()
-	labels := func(low, high float64) []string {
-		var l []string
-		for _, tick := range (logTicks{}).Ticks(low, high) {
-			if tick.Label != "" && low <= tick.Value && tick.Value <= high {
-				l = append(l, tick.Label)
-			}
-		}
-		return l
-	}
-	if got, want := labels(60, 400), []string{"100", "200"}; !slices.Equal(got, want) {
-		t.Errorf("labels from 60 to 400 = %q, want %q: a narrow range gets its 2s and 5s", got, want)
-	}
-	if got, want := labels(3, 2_000_000), []string{"10", "100", "1000", "10000", "100000", "1000000"}; !slices.Equal(got, want) {
-		t.Errorf("labels from 3 to 2000000 = %q, want %q: powers of ten, in plain numbers", got, want)
-	}
-}
-
-func TestRoundDownLog(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		v    float64
-		wide bool
-		want float64
-	}{
-		{1.44, true, 1}, {60, true, 10}, {1000, true, 1000}, {0.3, true, 0.1},
-		{60, false, 50}, {48, false, 20}, {19.9, false, 10}, {1000, false, 1000}, {0.3, false, 0.2},
-	} {
-		if got := roundDownLog(tc.v, tc.wide); !near(got, tc.want) {
-			t.Errorf("roundDownLog(%v, %v) = %v, want %v", tc.v, tc.wide, got, tc.want)
+		if !strings.Contains(heading, want) {
+			t.Errorf("the heading %q does not say %q", heading, want)
 		}
 	}
 }
@@ -164,5 +77,34 @@ func TestRateChartOfLargeBlocksIsMBPerSecond(t *testing.T) {
 		if title != tc.title || unit != tc.unit || math.Abs(scale-tc.scale) > 1e-9 {
 			t.Errorf("bs %d, sync %s: %q in %s × %v; want %q in %s × %v", tc.bs, tc.sync, title, unit, scale, tc.title, tc.unit, tc.scale)
 		}
+	}
+}
+
+func TestPlotNotBuiltRepeatsTheCommandLine(t *testing.T) {
+	t.Parallel()
+	err := plotNotBuilt("my sweep.png", []string{"-qd", "1,32", "-plot", "my sweep.png", "-describe", "it's RAM"})
+	want := `: go run -tags plot . -qd 1,32 -plot 'my sweep.png' -describe 'it'\''s RAM' (in cmd/aiobench)`
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("plotNotBuilt = %v; want one line saying %s", err, want)
+	}
+	if err := plotNotBuilt("sweep.svg", nil); err == nil || !strings.Contains(err.Error(), ": go run -tags plot . -plot sweep.svg (") {
+		t.Errorf("plotNotBuilt without a command line = %v; want it to say go run -tags plot . -plot sweep.svg", err)
+	}
+}
+
+// TestPlotTagBuilds vets aiobench as the plot build tag builds it, which
+// neither go test nor go vet without the tag looks at. It needs the go
+// command, and gonum.org/v1/plot in the module cache or to download.
+func TestPlotTagBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("vetting the plot build takes seconds")
+	}
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	out, err := exec.Command(gocmd, "vet", "-tags", "plot", ".").CombinedOutput()
+	if err != nil {
+		t.Errorf("go vet -tags plot .: %v\n%s", err, out)
 	}
 }

@@ -44,6 +44,9 @@ type report struct {
 	Runs        []result     `json:"runs"`
 	Summary     []summaryRow `json:"summary"`
 	Goals       []verdict    `json:"goals,omitempty"` // with -goals
+	// Explain asks the text report for a line on each engine and column
+	// and a closing sentence on the ratios (-explain); JSON has neither.
+	Explain bool `json:"-"`
 }
 
 // newReport describes the machine and settings; the runs come later.
@@ -98,8 +101,9 @@ func (rep *report) save(path string) error {
 }
 
 // writeText prints the settings and one line per engine and queue depth.
-// The ratio columns appear when fio or pread ran alongside; with -goals the
-// ratio table and the verdicts follow.
+// The ratio columns appear when fio or pread ran alongside; with -explain a
+// line on each engine and column and a closing sentence follow, and with
+// -goals the ratio table and the verdicts.
 func (rep *report) writeText(w io.Writer) error {
 	if rep.Log {
 		return rep.writeLogText(w)
@@ -173,8 +177,17 @@ func (rep *report) writeText(w io.Writer) error {
 		}
 		writeCells(tw, key, directionCells(row.figures), run, vsFio, vsPread)
 	}
-	if err := tw.Flush(); err != nil || rep.Goals == nil {
+	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if rep.Explain {
+		fmt.Fprintln(w)
+		if err := rep.writeExplanation(w); err != nil {
+			return err
+		}
+	}
+	if rep.Goals == nil {
+		return nil
 	}
 	fmt.Fprintln(w)
 	if err := writeRatioTable(w, rep.Summary, rep.kind()); err != nil {

@@ -33,19 +33,24 @@ type target struct {
 // kind describes the target in a few words for report headers: what it is
 // and, if its data lives in RAM, how.
 func (t target) kind() string {
-	kind := "file"
-	switch {
-	case t.Temporary:
-		kind = "temporary file"
-	case t.BlockDevice:
-		kind = "block device"
-	case t.Directory:
-		kind = "directory for new log files"
-	}
+	kind := t.noun()
 	if t.RAM != "" {
 		kind += "; RAM: " + t.RAM
 	}
 	return kind
+}
+
+// noun says what the target is in a few words, such as "temporary file".
+func (t target) noun() string {
+	switch {
+	case t.Temporary:
+		return "temporary file"
+	case t.BlockDevice:
+		return "block device"
+	case t.Directory:
+		return "directory for new log files"
+	}
+	return "file"
 }
 
 // errNoDirectIO marks a target whose filesystem refuses O_DIRECT.
