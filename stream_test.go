@@ -265,8 +265,13 @@ func TestStreamOptionsRefused(t *testing.T) {
 		w.Close()
 	}
 
+	w := aio.NewWriter(f, 0, &aio.StreamOptions{Flags: aio.FlagAppend})
+	if _, err := w.Write([]byte("x")); err == nil || !strings.Contains(err.Error(), "FlagAppend") {
+		t.Errorf("a Writer with FlagAppend: Write = %v; want an error that explains FlagAppend", err)
+	}
+
 	app := openTemp(t, c, dir, os.O_APPEND)
-	w := aio.NewWriter(app, 0, nil)
+	w = aio.NewWriter(app, 0, nil)
 	if _, err := w.Write([]byte("x")); err == nil || !strings.Contains(err.Error(), "O_APPEND") {
 		t.Errorf("a Writer on an O_APPEND file: Write = %v; want an error that explains O_APPEND", err)
 	}

@@ -29,9 +29,9 @@ import (
 //
 // An error (EIO, ENOSPC, a closed Context or File) is returned by the call
 // that meets it, and by every later one, as a *StreamError with the offset
-// from which the data is not on the file. A File opened with O_APPEND is
-// refused, since the kernel would put every chunk at the end of the file,
-// in the order they complete. A Writer is not for concurrent use, but Close
+// from which the data is not on the file. A File opened with O_APPEND, and
+// FlagAppend in the options, are refused, since the kernel would put every
+// chunk at the end of the file, in the order they complete. A Writer is not for concurrent use, but Close
 // may be called at any time, from any goroutine.
 type Writer struct {
 	f     *File
@@ -81,6 +81,8 @@ func NewWriter(f *File, off int64, opts *StreamOptions) *Writer {
 		w.err = err
 	case off < 0:
 		w.err = streamError("write", f, off, errNegativeOffset)
+	case cfg.flags&FlagAppend != 0:
+		w.err = fmt.Errorf("aio: NewWriter: FlagAppend would make the kernel put every chunk at the end of the file, in the order they complete; leave it out, and start the Writer at the file's size")
 	default:
 		w.cfg = cfg
 	}
