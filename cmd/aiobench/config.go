@@ -12,7 +12,7 @@ import (
 )
 
 // engineNames lists the engines in the order that reports show them.
-var engineNames = []string{"aio", "aio-batch", "getevents", "pread", fdatasyncEngine, "fio", "fio-best"}
+var engineNames = []string{"aio", "aio-batch", "aio-stream", "getevents", "pread", fdatasyncEngine, "fio", "fio-best"}
 
 // Limits that keep a mistyped flag from asking for something absurd.
 const (

@@ -32,6 +32,7 @@ type ioLoop interface {
 var goEngines = map[string]func(job) (ioLoop, error){
 	"aio":           openAIOGoroutines,
 	"aio-batch":     openAIOBatch,
+	"aio-stream":    openAIOStream,
 	"getevents":     openGetevents,
 	"pread":         openPreadGoroutines,
 	fdatasyncEngine: openFdatasyncGoroutines,
