@@ -8,7 +8,8 @@
 #   make lint       gofmt, go vet, staticcheck
 #   make vmtest     the VM tests alone: ARCHES=all KERNELS=all for the whole matrix
 #   make bench      Go benchmarks, then aiobench -compare -goals on a loop device and a disk
-#                   file: reads, writes, durable writes and the logs of examples/wal (root)
+#                   file: reads, writes, durable writes and the logs of examples/wal; the
+#                   streams against fio, cp and dd (bench/streams.sh) (root)
 #   make fuzz       FuzzRequest and the wal's FuzzRecover for FUZZTIME (1m) each beyond their
 #                   seeds, which every test run tries (make test also fuzzes FuzzRecover for 20s)
 
@@ -115,6 +116,7 @@ vmtest:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 .
 	./bench/bench.sh
+	./bench/streams.sh
 	./contrib/pebblevfs/bench.sh
 
 fuzz:
