@@ -136,10 +136,10 @@ run_target() {
 	sync
 	echo
 	echo "read: the Reader (aio-stream) against fio --rw=read, 1 MiB"
-	"$tmp/aiobench" -file "$dir/src" -rw read -bs 1m -qd 2,4,8 -engine aio-stream,fio -rounds "$rounds" -runtime 3s
+	"$tmp/aiobench" -file "$dir/src" -rw read -bs 1m -qd 2,4,8 -engine aio-stream,fio -goals -rounds "$rounds" -runtime 3s
 	echo
 	echo "write: the Writer (aio-stream) against fio --rw=write, 1 MiB"
-	"$tmp/aiobench" -file "$dir/wfile" -size $((size >> 20))m -rw write -bs 1m -qd 2,4,8 -engine aio-stream,fio -rounds "$rounds" -runtime 3s
+	"$tmp/aiobench" -file "$dir/wfile" -size $((size >> 20))m -rw write -bs 1m -qd 2,4,8 -engine aio-stream,fio -goals -rounds "$rounds" -runtime 3s
 	rm -f "$dir/wfile"
 	copy_row "$dir" "$name"
 	rm -f "$dir/src" "$dir/dst"

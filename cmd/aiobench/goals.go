@@ -44,7 +44,8 @@ type goal struct {
 // a blocking pread at depth 1; the batch API (aio-batch) must match fio's
 // IOPS at no more CPU at every depth and beat the plainest io_getevents loop
 // in Go; neither may need an OS thread per I/O. For large transfers both
-// must move 98% of what fio does. For durable writes, both must commit at
+// must move 98% of what fio does, and so must the streams (aio-stream, in
+// order, -rw read or write), at no more than fio's CPU. For durable writes, both must commit at
 // twice the rate of pwrite+fdatasync and 1.5× that of O_DSYNC pwrites, at a
 // quarter of either's threads. And the aio log must commit twice as often
 // as the group-commit log on a device, at no worse p99 latency.
@@ -68,6 +69,9 @@ var packageGoals = func() []goal {
 	for _, engine := range []string{"aio", "aio-batch"} {
 		goals = append(goals, goal{kind: largeBlockRows, engine: engine, measure: measureMBps, baseline: "fio", atLeast: true, limit: 0.98})
 	}
+	goals = append(goals,
+		goal{kind: largeBlockRows, engine: "aio-stream", measure: measureMBps, baseline: "fio", atLeast: true, limit: 0.98},
+		goal{kind: largeBlockRows, engine: "aio-stream", measure: measureCPU, baseline: "fio", limit: 1.0})
 	for _, qd := range []int{32, 64} {
 		for _, engine := range []string{"aio", "aio-batch"} {
 			goals = append(goals,

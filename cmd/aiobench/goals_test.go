@@ -116,6 +116,7 @@ func TestJudgeLargeBlockGoals(t *testing.T) {
 	rows := []summaryRow{
 		{Engine: "aio", QueueDepth: 4, VsFio: &ratios{IOPS: 0.99, MBPerSecond: 0.99}},
 		{Engine: "aio", QueueDepth: 16, VsFio: &ratios{IOPS: 0.97, MBPerSecond: 0.97}},
+		{Engine: "aio-stream", QueueDepth: 4, VsFio: &ratios{MBPerSecond: 1.2, CPUPerIO: 1.01}},
 		{Engine: "fio", QueueDepth: 4},
 	}
 	verdicts := judgeGoals(rows, goalSetting{kind: largeBlockRows, gomaxprocs: 2, ram: "a file on tmpfs"})
@@ -124,6 +125,8 @@ func TestJudgeLargeBlockGoals(t *testing.T) {
 		"aio QD16 MB/s ≥ 0.98× fio": "MISS",
 		// aio-batch did not run: one verdict for all depths.
 		"aio-batch MB/s ≥ 0.98× fio at every depth": "n/a",
+		"aio-stream QD4 MB/s ≥ 0.98× fio":           "PASS",
+		"aio-stream QD4 CPU/IO ≤ 1.0× fio":          "MISS",
 	})
 	// The MB/s ratio is what counts, not the IOPS ratio.
 	rows[1].VsFio = &ratios{IOPS: 0.5, MBPerSecond: 1.01}

@@ -41,6 +41,8 @@ var ratioTables = map[rowKind][]comparison{
 		{"aio-batch", "fio-best", measureMBps},
 		{"aio", "pread", measureMBps},
 		{"aio-batch", "getevents", measureMBps},
+		{"aio-stream", "fio", measureMBps},
+		{"aio-stream", "fio", measureCPU},
 	},
 	durableRows: {
 		{"aio", fdatasyncEngine, measureIOPS},
