@@ -37,6 +37,7 @@ type Reader struct {
 	mem    streamMemory
 	chunks []readChunk
 	done   []*Request
+	batch  []*Request // the requests of one Submit
 
 	// The chunks requested form a ring from head, in file order: count of
 	// them, whose data starts at the offsets next-count*chunk and on.
@@ -94,6 +95,7 @@ func (r *Reader) setup() error {
 	r.q = r.f.ctx.NewQueue()
 	r.chunks = make([]readChunk, r.cfg.depth)
 	r.done = make([]*Request, r.cfg.depth)
+	r.batch = make([]*Request, 0, r.cfg.depth)
 	r.next = r.pos - r.pos%int64(r.cfg.align)
 	r.ready = true
 	return nil
@@ -254,7 +256,7 @@ func (r *Reader) request() {
 	if r.err != nil || r.refused {
 		return
 	}
-	batch := make([]*Request, 0, len(r.chunks))
+	batch := r.batch[:0]
 	first := r.count
 	for r.count < len(r.chunks) {
 		i := (r.head + r.count) % len(r.chunks)
@@ -269,6 +271,7 @@ func (r *Reader) request() {
 		return
 	}
 	n, err := r.q.Submit(batch...)
+	clear(batch)
 	r.inFlight += n
 	if err != nil {
 		// The chunk Submit refused holds the error; those after it are
