@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +74,51 @@ func expectResult(t *testing.T, done <-chan result, what string) result {
 	}
 }
 
+// waitInSubmit waits until n threads of the process are inside io_submit,
+// as /proc/self/task/*/syscall shows. Where the kernel does not show it, it
+// waits 100 ms instead.
+func waitInSubmit(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := threadsInSubmit()
+		switch {
+		case got < 0:
+			time.Sleep(100 * time.Millisecond)
+			return
+		case got >= n:
+			return
+		case time.Now().After(deadline):
+			t.Fatalf("%d threads inside io_submit after 10 s; want %d", got, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// threadsInSubmit returns how many threads of the process are inside
+// io_submit, or -1 if /proc does not say.
+func threadsInSubmit() int {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return -1
+	}
+	count, read := 0, 0
+	for _, task := range tasks {
+		b, err := os.ReadFile(filepath.Join("/proc/self/task", task.Name(), "syscall"))
+		if err != nil {
+			continue
+		}
+		read++
+		if nr, _, _ := strings.Cut(string(b), " "); nr == strconv.Itoa(aio.SysIoSubmit) {
+			count++
+		}
+	}
+	if read == 0 {
+		return -1
+	}
+	return count
+}
+
 // TestBlockedSubmissions stalls io_submit with reads on an empty FIFO and
 // checks what must not wait for it: O_DIRECT reads of another file, a queued
 // request whose deadline passes, and a queued request when the Context
@@ -96,13 +143,19 @@ func TestBlockedSubmissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer writer.Close()
+	// Should the test fail, the reads still blocked get their bytes, so
+	// that the Closes above return.
+	defer writer.Write(make([]byte, 8))
 
 	// Two reads that block inside io_submit: as many io_submit calls as a
 	// File may have running, so later requests on the FIFO stay queued.
+	// The second may queue behind the first for a while before it submits
+	// itself: the test goes on once both are inside io_submit.
 	stalled := []<-chan result{
 		readSoon(context.Background(), fifo, make([]byte, 1)),
 		readSoon(context.Background(), fifo, make([]byte, 1)),
 	}
+	waitInSubmit(t, 2)
 
 	// O_DIRECT reads on another File go ahead.
 	f := openTemp(t, c, dir, 0)

@@ -17,3 +17,6 @@ func NoWaitRefused(f *File, write bool) bool {
 	}
 	return f.noWaitRefused[0].Load()
 }
+
+// SysIoSubmit is io_submit's system call number here.
+const SysIoSubmit = sysIoSubmit
