@@ -36,10 +36,13 @@ const fdatasyncEngine = "pwrite+fdatasync"
 // makes sense for the sync mode. pwrite+fdatasync is there to be compared
 // with durable writes, so it runs only with -sync dsync.
 func comparedEngines(sync string) []string {
+	// aio-stream reads or writes in order only, and runs when it is named
+	// (bench/streams.sh does).
+	engines := slices.DeleteFunc(slices.Clone(engineNames), func(e string) bool { return e == "aio-stream" })
 	if sync == syncDSync {
-		return slices.Clone(engineNames)
+		return engines
 	}
-	return slices.DeleteFunc(slices.Clone(engineNames), func(e string) bool { return e == fdatasyncEngine })
+	return slices.DeleteFunc(engines, func(e string) bool { return e == fdatasyncEngine })
 }
 
 // syncProblems checks -sync against the pattern and the engines: durable
