@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -138,7 +139,7 @@ func parseSize(s string) (int, error) {
 		s = s[:len(s)-1]
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 || n > (1<<31)/mult {
+	if err != nil || n <= 0 || n > math.MaxInt32/mult {
 		return 0, errors.New("want a positive size such as 4096, 256k or 1m")
 	}
 	return n * mult, nil
