@@ -47,6 +47,13 @@ func fioArguments(j job) []string {
 	if j.dsync {
 		args = append(args, "--sync=dsync")
 	}
+	if j.workload.blockSize >= largeBlockSize {
+		// fio's buffers start on a huge page boundary, so that where
+		// transparent huge pages are on for all memory (bench/streams.sh
+		// sets it) they are huge pages throughout, as the Go engines'
+		// buffers are: a large I/O then reaches the device whole.
+		args = append(args, "--iomem_align=2m")
+	}
 	if j.engine == "fio-best" {
 		args = append(args, fioBestSettings(j.queueDepth).arguments()...)
 	}
