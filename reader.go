@@ -104,14 +104,10 @@ func (r *Reader) setup() error {
 // Read reads up to len(p) bytes in order. It waits only while nothing has
 // been read ahead.
 func (r *Reader) Read(p []byte) (int, error) {
-	if r.closed.Load() {
-		return 0, r.closedError()
+	if err := r.enter(); err != nil {
+		return 0, err
 	}
-	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed.Load() {
-		return 0, r.closedError()
-	}
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -135,14 +131,10 @@ func (r *Reader) Read(p []byte) (int, error) {
 // Reader's memory, and returns how many bytes it wrote, with nil at the end
 // of the file.
 func (r *Reader) WriteTo(w io.Writer) (int64, error) {
-	if r.closed.Load() {
-		return 0, r.closedError()
+	if err := r.enter(); err != nil {
+		return 0, err
 	}
-	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed.Load() {
-		return 0, r.closedError()
-	}
 	var total int64
 	for {
 		data, err := r.peek(true)
@@ -186,6 +178,21 @@ func (r *Reader) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return err
+}
+
+// enter takes the Reader for one call: it fails at once if the Reader is
+// closed, without waiting for a Close under way, and otherwise locks it.
+// On success the caller holds mu.
+func (r *Reader) enter() error {
+	if r.closed.Load() {
+		return r.closedError()
+	}
+	r.mu.Lock()
+	if r.closed.Load() {
+		r.mu.Unlock()
+		return r.closedError()
+	}
+	return nil
 }
 
 func (r *Reader) closedError() error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -122,32 +123,37 @@ func (w *Writer) setup() error {
 	return nil
 }
 
-// begin checks that the Writer may go on, and sets it up.
-func (w *Writer) begin() error {
+// enter takes the Writer for one call: it fails at once if the Writer is
+// closed, without waiting for a Close under way, and otherwise locks it,
+// checks that it may go on, and sets it up. On success the caller holds mu.
+func (w *Writer) enter() error {
 	if w.closed.Load() {
 		return streamError("write", w.f, w.pos, ErrClosed)
 	}
-	if w.err != nil {
-		return w.err
+	w.mu.Lock()
+	err := w.err
+	switch {
+	case w.closed.Load():
+		err = streamError("write", w.f, w.pos, ErrClosed)
+	case err == nil:
+		if serr := w.setup(); serr != nil {
+			w.err = streamError("write", w.f, w.pos, serr)
+			err = w.err
+		}
 	}
-	if err := w.setup(); err != nil {
-		w.err = streamError("write", w.f, w.pos, err)
-		return w.err
+	if err != nil {
+		w.mu.Unlock()
 	}
-	return nil
+	return err
 }
 
 // Write writes p at the Writer's offset. It returns once p is in the
 // Writer's memory, having waited only for a free chunk.
 func (w *Writer) Write(p []byte) (int, error) {
-	if w.closed.Load() {
-		return 0, streamError("write", w.f, w.pos, ErrClosed)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.begin(); err != nil {
+	if err := w.enter(); err != nil {
 		return 0, err
 	}
+	defer w.mu.Unlock()
 	n := 0
 	for n < len(p) {
 		buf, err := w.space()
@@ -164,14 +170,10 @@ func (w *Writer) Write(p []byte) (int, error) {
 // ReadFrom writes what r reads, until io.EOF, reading straight into the
 // Writer's memory.
 func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
-	if w.closed.Load() {
-		return 0, streamError("write", w.f, w.pos, ErrClosed)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.begin(); err != nil {
+	if err := w.enter(); err != nil {
 		return 0, err
 	}
+	defer w.mu.Unlock()
 	var total int64
 	for {
 		buf, err := w.space()
@@ -196,28 +198,20 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 // Flush writes everything written so far, and waits until it is on the
 // file, whose size is then exact.
 func (w *Writer) Flush() error {
-	if w.closed.Load() {
-		return streamError("write", w.f, w.pos, ErrClosed)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.begin(); err != nil {
+	if err := w.enter(); err != nil {
 		return err
 	}
+	defer w.mu.Unlock()
 	return w.flush()
 }
 
 // Sync is Flush, and then makes the file's data and size durable
 // (fdatasync) before it returns.
 func (w *Writer) Sync() error {
-	if w.closed.Load() {
-		return streamError("write", w.f, w.pos, ErrClosed)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.begin(); err != nil {
+	if err := w.enter(); err != nil {
 		return err
 	}
+	defer w.mu.Unlock()
 	if err := w.flush(); err != nil {
 		return err
 	}
@@ -405,7 +399,7 @@ func (w *Writer) flush() error {
 		// start of the chunk, which is free again; the whole blocks
 		// before it are on the file.
 		whole := w.fill - w.fill%align
-		w.free = removeIndex(w.free, cur)
+		w.free = slices.DeleteFunc(w.free, func(i int) bool { return i == cur })
 		w.cur = cur
 		copy(c.buf, c.buf[whole:w.fill])
 		w.curOff, w.fill = curOff+int64(whole), w.fill-whole
@@ -445,14 +439,4 @@ func (w *Writer) pad(b []byte, off int64, used int) error {
 	}
 	copy(b[used:], w.scratch[used:len(b)])
 	return nil
-}
-
-// removeIndex removes the value v from s.
-func removeIndex(s []int, v int) []int {
-	for i, x := range s {
-		if x == v {
-			return append(s[:i], s[i+1:]...)
-		}
-	}
-	return s
 }
