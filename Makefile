@@ -24,7 +24,7 @@ STATICCHECK  = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 NESTED       = vmtests cmd/aiobench
 # Nested modules outside go.work, built on their own (GOWORK=off) so that
 # their dependencies never enter the workspace's module graph.
-CONTRIB      = contrib/pebblevfs
+CONTRIB      = contrib/pebblevfs bench/clouddisk
 
 FUZZTIME    ?= 1m
 # The bounded run of the wal's recovery fuzzer that make test does.
