@@ -9,7 +9,9 @@
 #   make vmtest     the VM tests alone: ARCHES=all KERNELS=all for the whole matrix
 #   make bench      Go benchmarks, then aiobench -compare -goals on a loop device and a disk
 #                   file: reads, writes, durable writes and the logs of examples/wal; the
-#                   streams against fio, cp and dd (bench/streams.sh) (root)
+#                   streams against fio, cp and dd (bench/streams.sh); Pebble (contrib/pebblevfs);
+#                   thousands of reads in flight on a disk with a cloud disk's latency
+#                   (bench/cloud.sh, bench/clouddisk) (root)
 #   make fuzz       FuzzRequest and the wal's FuzzRecover for FUZZTIME (1m) each beyond their
 #                   seeds, which every test run tries (make test also fuzzes FuzzRecover for 20s)
 
@@ -118,6 +120,7 @@ bench:
 	./bench/bench.sh
 	./bench/streams.sh
 	./contrib/pebblevfs/bench.sh
+	./bench/cloud.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) .

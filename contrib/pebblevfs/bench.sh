@@ -9,16 +9,20 @@
 # the device. Needs root (cgroups, drop_caches).
 #
 #   PEBBLE_DIR         directory of the DB             (default /var/tmp/pebblebench-db)
+#   PEBBLE_RUN_DIR     the same DB where the benchmark reads it, when that is
+#                      another mount of it, such as bench/clouddisk's (default PEBBLE_DIR)
 #   PEBBLE_SIZE_MIB    values in the DB                (default 4096)
 #   PEBBLE_MEMORY_MIB  memory limit of the benchmark   (default 1024)
 #   PEBBLE_READERS     reading goroutines              (default 64,256)
 #   PEBBLE_ROUNDS      rounds                          (default 3)
 #   PEBBLE_RUNTIME     measured time of each run       (default 10s)
+#   PEBBLE_MAX_THREADS OS thread limit of each run  (default Go's, 10000)
 #   PEBBLE_KEEP        1 keeps a DB this run built
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 dir=${PEBBLE_DIR:-/var/tmp/pebblebench-db}
+run_dir=${PEBBLE_RUN_DIR:-$dir}
 size_mib=${PEBBLE_SIZE_MIB:-4096}
 memory_mib=${PEBBLE_MEMORY_MIB:-1024}
 readers=${PEBBLE_READERS:-64,256}
@@ -49,11 +53,14 @@ trap cleanup EXIT
 say "building pebblebench"
 (cd "$here" && GOWORK=off go build -o "$work/pebblebench" ./cmd/pebblebench)
 
-flags=(-dir "$dir" -size $((size_mib << 20)) -readers "$readers" -rounds "$rounds" -runtime "$runtime")
+flags=(-size $((size_mib << 20)) -readers "$readers" -rounds "$rounds" -runtime "$runtime")
+if [ -n "${PEBBLE_MAX_THREADS:-}" ]; then
+	flags+=(-maxthreads "$PEBBLE_MAX_THREADS")
+fi
 if [ ! -f "$dir/PEBBLEBENCH-KEYS" ]; then
 	built=1
 fi
-"$work/pebblebench" "${flags[@]}" -load
+"$work/pebblebench" -dir "$dir" "${flags[@]}" -load
 
 # A memory cgroup for the benchmark: the unified hierarchy's memory.max,
 # or the version 1 controller's limit_in_bytes. Page cache is charged to
@@ -76,8 +83,8 @@ fi
 
 sync
 echo 3 > /proc/sys/vm/drop_caches
-du=$(du -sm "$dir" | cut -f1)
-say "DB of $du MiB in $dir; benchmark limited to $memory_mib MiB of memory ($cgroup)"
-echo "DB: $du MiB on $(df --output=source "$dir" | tail -1) ($(findmnt -no FSTYPE -T "$dir")), memory limit $memory_mib MiB (page cache included)"
+du=$(du -sm "$run_dir" | cut -f1)
+say "DB of $du MiB in $run_dir; benchmark limited to $memory_mib MiB of memory ($cgroup)"
+echo "DB: $du MiB on $(df --output=source "$run_dir" | tail -1) ($(findmnt -no FSTYPE -T "$run_dir")), memory limit $memory_mib MiB (page cache included)"
 # The subshell joins the cgroup, then becomes the benchmark.
-(echo $BASHPID > "$cgroup/cgroup.procs" && exec "$work/pebblebench" "${flags[@]}")
+(echo $BASHPID > "$cgroup/cgroup.procs" && exec "$work/pebblebench" -dir "$run_dir" "${flags[@]}")

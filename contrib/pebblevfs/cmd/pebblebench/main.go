@@ -42,6 +42,9 @@ type config struct {
 	fsOnly   string
 	profile  string
 	child    bool
+	// maxThreads is the OS thread limit of each run (debug.SetMaxThreads);
+	// 0 leaves Go's default, 10,000.
+	maxThreads int
 }
 
 func main() {
@@ -72,6 +75,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.BoolVar(&cfg.loadOnly, "load", false, "only build the DB (if needed) and exit")
 	fs.StringVar(&cfg.fsOnly, "fs", "", "run only this `FS` ("+strings.Join(fsKinds, " or ")+"), as for profiling")
 	fs.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of each run into `file`.FS.READERS")
+	fs.IntVar(&cfg.maxThreads, "maxthreads", 0, "OS thread `limit` of each run, past which Go crashes the run's process (debug.SetMaxThreads; 0: Go's default, 10000)")
 	fs.BoolVar(&cfg.child, "child", false, "run one -fs and one -readers in this process and print the result as JSON (used by the parent)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -98,6 +102,8 @@ func parseFlags(args []string) (*config, error) {
 	switch {
 	case cfg.size < 1<<20:
 		return nil, fmt.Errorf("-size %d: want at least 1 MiB", cfg.size)
+	case cfg.maxThreads < 0:
+		return nil, fmt.Errorf("-maxthreads %d: want a count, or 0 for Go's default", cfg.maxThreads)
 	case cfg.rounds < 1:
 		return nil, fmt.Errorf("-rounds %d: want 1 or more", cfg.rounds)
 	case cfg.runtime <= 0:
@@ -139,6 +145,11 @@ func run(cfg *config) error {
 					continue
 				}
 				r, err := measureInChild(cfg, kind, readers)
+				if reason, ok := died(err); ok {
+					// How a run dies is a result: a pool of
+					// blocked threads past Go's limit crashes.
+					r, err = result{FS: kind, Readers: readers, Died: reason}, nil
+				}
 				if err != nil {
 					return fmt.Errorf("%s, %d readers: %w", kind, readers, err)
 				}

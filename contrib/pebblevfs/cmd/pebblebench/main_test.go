@@ -27,6 +27,7 @@ func TestParseFlagsRejectsBadValues(t *testing.T) {
 		{"-dir", "x", "-scan", "1.5"},
 		{"-dir", "x", "-size", "10"},
 		{"-dir", "x", "extra"},
+		{"-dir", "x", "-maxthreads", "-1"},
 	} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("parseFlags(%q) succeeded", args)
@@ -69,5 +70,38 @@ func TestRunsBothFS(t *testing.T) {
 	printReport(&out, cfg, keys, results)
 	if !strings.Contains(out.String(), "pebblevfs / vfs.Default") || !strings.Contains(out.String(), "ops/s") {
 		t.Fatalf("report:\n%s", out.String())
+	}
+}
+
+// TestReportsDeath checks that a run whose process crashes, as one does past
+// Go's thread limit, is reported with the runtime's reason instead of
+// ending the benchmark.
+func TestReportsDeath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	cfg := &config{dir: dir, size: 1 << 20, readers: []int{64}, rounds: 1, runtime: 500 * time.Millisecond, cache: 1 << 20, scan: 0.1, scanLen: 3, value: 512, maxThreads: 3}
+	if _, err := loadDB(cfg); err != nil {
+		t.Fatal(err)
+	}
+	_, err := measureInChild(cfg, defaultFS, 64)
+	reason, ok := died(err)
+	if !ok || !strings.Contains(reason, "thread limit") {
+		t.Fatalf("a run limited to 3 OS threads: %v; want it reported as died past the thread limit", err)
+	}
+	r := result{FS: defaultFS, Readers: 64, Died: reason}
+	var out strings.Builder
+	printReport(&out, cfg, 1, []result{r})
+	if !strings.Contains(out.String(), "died in every round") || !strings.Contains(out.String(), reason) {
+		t.Fatalf("report:\n%s", out.String())
+	}
+
+	// A DB directory that is a file fails the run with an error.
+	cfg.dir, cfg.maxThreads = filepath.Join(t.TempDir(), "file"), 0
+	if err := os.WriteFile(cfg.dir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := measureInChild(cfg, defaultFS, 64); err == nil {
+		t.Fatal("a run on a DB directory that is a file succeeded")
+	} else if _, ok := died(err); ok {
+		t.Fatalf("a run that returned an error was reported as a crash: %v", err)
 	}
 }

@@ -41,6 +41,9 @@ type result struct {
 	// MissesPerOp is the block cache's misses per operation: the blocks
 	// each read from the file.
 	MissesPerOp float64 `json:"cache_misses_per_op"`
+	// Died says why the run's process died, if it did; then nothing
+	// else is measured.
+	Died string `json:"died,omitempty"`
 }
 
 func (r result) opsPerSec() float64 { return float64(r.Ops) / r.Elapsed.Seconds() }

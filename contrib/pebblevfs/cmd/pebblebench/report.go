@@ -13,6 +13,9 @@ import (
 )
 
 func (r result) line() string {
+	if r.Died != "" {
+		return fmt.Sprintf("%-11s %3d readers: died: %s", r.FS, r.Readers, r.Died)
+	}
 	return fmt.Sprintf("%-11s %3d readers: %8.0f ops/s  p50 %s  p99 %s  p99.9 %s  CPU %s/op  %d threads  %.2f block reads/op",
 		r.FS, r.Readers, r.opsPerSec(), µs(r.P50), µs(r.P99), µs(r.P999), µs(r.CPUPerOp), r.Threads, r.MissesPerOp)
 }
@@ -34,7 +37,11 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 	fmt.Fprintln(tw, "fs\treaders\tops/s\tp50 µs\tp99 µs\tp99.9 µs\tCPU µs/op\tthreads\tblock reads/op\t")
 	for _, readers := range cfg.readers {
 		for _, kind := range fsKinds {
-			rs := pick(results, kind, readers)
+			rs, deaths := survivors(pick(results, kind, readers))
+			if len(rs) == 0 && len(deaths) > 0 {
+				fmt.Fprintf(tw, "%s\t%d\tdied in every round\t\t\t\t\t\t\t\n", kind, readers)
+				continue
+			}
 			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t%.2f\t\n", kind, readers,
 				median(rs, func(r result) float64 { return r.opsPerSec() }),
 				median(rs, func(r result) float64 { return float64(r.P50) / 1e3 }),
@@ -46,8 +53,13 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 		}
 	}
 	tw.Flush()
+	for _, r := range results {
+		if r.Died != "" {
+			fmt.Fprintf(w, "round %d: %s with %d readers died: %s\n", r.Round+1, r.FS, r.Readers, r.Died)
+		}
+	}
 
-	fmt.Fprintf(w, "\n%s / %s, median (min–max) over rounds\n", aioFS, defaultFS)
+	fmt.Fprintf(w, "\n%s / %s, median (min–max) over the rounds where both lived\n", aioFS, defaultFS)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	header := []string{"ratio"}
 	for _, readers := range cfg.readers {
@@ -103,10 +115,27 @@ func medianOf(vs []float64) float64 {
 	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
 }
 
-// ratioCell is the ratio of a to b in each round, as median (min–max).
+// survivors returns the runs of rs that lived, and the reasons of those
+// that died.
+func survivors(rs []result) (lived []result, deaths []string) {
+	for _, r := range rs {
+		if r.Died != "" {
+			deaths = append(deaths, r.Died)
+		} else {
+			lived = append(lived, r)
+		}
+	}
+	return lived, deaths
+}
+
+// ratioCell is the ratio of a to b in each round where both lived, as
+// median (min–max).
 func ratioCell(a, b []result, get func(result) float64) string {
 	var ratios []float64
 	for i := range min(len(a), len(b)) {
+		if a[i].Died != "" || b[i].Died != "" {
+			continue
+		}
 		if d := get(b[i]); d > 0 {
 			ratios = append(ratios, get(a[i])/d)
 		}
