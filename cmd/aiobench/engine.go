@@ -65,7 +65,7 @@ func measureGoEngine(ctx context.Context, j job, progress progressOutput) (resul
 // measure runs loop and takes the measurements around it.
 func measure(ctx context.Context, j job, loop ioLoop, progress progressOutput) (result, error) {
 	m := newMeter(j.queueDepth, j.workload.reads(), j.workload.writes())
-	threads := startThreadSampler("/proc/self/status")
+	threads := startSelfThreadSampler()
 	cpuBefore, err := processCPUTime()
 	if err != nil {
 		threads.finish()
