@@ -272,10 +272,13 @@ func (r *ratios) of(measure string) (float64, spread) {
 }
 
 // missed counts the verdicts that are MISS.
-func missed(verdicts []verdict) int {
+func missed(verdicts []verdict) int { return countStatus(verdicts, "MISS") }
+
+// countStatus counts the verdicts whose status is status.
+func countStatus(verdicts []verdict, status string) int {
 	n := 0
 	for _, v := range verdicts {
-		if v.Status == "MISS" {
+		if v.Status == status {
 			n++
 		}
 	}

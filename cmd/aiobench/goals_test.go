@@ -57,8 +57,8 @@ func TestJudgeGoals(t *testing.T) {
 	// aio: 2 × 2 at QD32 and QD128, 3 at QD1, threads; aio-batch: 3 at
 	// each of 3 depths, threads; and the 2 × 4 goals at QD1024 and QD4096,
 	// n/a here.
-	if len(verdicts) != 4+3+1+9+1+8 || missed(verdicts) != 0 || notMeasured(verdicts) != 8 {
-		t.Fatalf("all at 1×: %d verdicts, %d missed, %d n/a; want 26, none, 8:\n%+v", len(verdicts), missed(verdicts), notMeasured(verdicts), verdicts)
+	if len(verdicts) != 4+3+1+9+1+8 || missed(verdicts) != 0 || countStatus(verdicts, "n/a") != 8 {
+		t.Fatalf("all at 1×: %d verdicts, %d missed, %d n/a; want 26, none, 8:\n%+v", len(verdicts), missed(verdicts), countStatus(verdicts, "n/a"), verdicts)
 	}
 	// aio-batch at QD32 at 0.95× fio's IOPS, aio at QD128 with 13 threads.
 	rows[3].VsFio = &ratios{IOPS: 0.95, CPUPerIO: 1}
@@ -326,15 +326,4 @@ func TestVerdictsText(t *testing.T) {
 	if !strings.Contains(out.String(), "1 of 3 goals missed") {
 		t.Errorf("no count of misses:\n%s", out.String())
 	}
-}
-
-// notMeasured counts the verdicts of goals that could not be judged.
-func notMeasured(verdicts []verdict) int {
-	n := 0
-	for _, v := range verdicts {
-		if v.Status == "n/a" {
-			n++
-		}
-	}
-	return n
 }
