@@ -71,6 +71,11 @@ func measure(ctx context.Context, j job, loop ioLoop, progress progressOutput) (
 		threads.finish()
 		return result{}, err
 	}
+	machineBefore, err := machineCPUTime()
+	if err != nil {
+		threads.finish()
+		return result{}, err
+	}
 	start := time.Now()
 	line := progress.start(func() string {
 		seconds := time.Since(start).Seconds()
@@ -85,11 +90,12 @@ func measure(ctx context.Context, j job, loop ioLoop, progress progressOutput) (
 
 	elapsed := time.Since(start)
 	cpuAfter, cpuErr := processCPUTime()
+	machineAfter, machineErr := machineCPUTime()
 	stopTimer.Stop()
 	stopOnCancel()
 	line.finish()
 	peakThreads := threads.finish()
-	if err := errors.Join(runErr, cpuErr, ctx.Err()); err != nil {
+	if err := errors.Join(runErr, cpuErr, machineErr, ctx.Err()); err != nil {
 		return result{}, err
 	}
 
@@ -110,6 +116,8 @@ func measure(ctx context.Context, j job, loop ioLoop, progress progressOutput) (
 		LatencyP999: microseconds(summary.P999),
 		CPUSeconds:  (cpuAfter - cpuBefore).Seconds(),
 		PeakThreads: peakThreads,
+
+		MachineCPUSeconds: (machineAfter - machineBefore).Seconds(),
 	}
 	res.setRates()
 	if j.workload.mixed() {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -81,15 +82,20 @@ func runFio(ctx context.Context, j job, fioPath string, progress progressOutput)
 		return result{}, fmt.Errorf("starting fio: %w", err)
 	}
 	threads := startThreadSampler(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	machineBefore, machineErr := machineCPUTime()
 	start := time.Now()
 	line := progress.start(func() string {
 		return fmt.Sprintf("%s qd=%d  %4.1fs/%v", j.engine, j.queueDepth, time.Since(start).Seconds(), j.runtime)
 	})
 	err := cmd.Wait()
+	machineAfter, machineAfterErr := machineCPUTime()
 	line.finish()
 	peakThreads := threads.finish()
 	if err != nil {
 		return result{}, withOutput(fmt.Errorf("fio: %w", err), stderr.String())
+	}
+	if err := errors.Join(machineErr, machineAfterErr); err != nil {
+		return result{}, err
 	}
 	out, err := parseFioOutput(stdout.Bytes())
 	if err != nil {
@@ -101,6 +107,8 @@ func runFio(ctx context.Context, j job, fioPath string, progress progressOutput)
 	}
 	res.Engine = j.engine
 	res.PeakThreads = peakThreads
+	res.MachineCPUSeconds = (machineAfter - machineBefore).Seconds()
+	res.setRates()
 	if j.workload.mixed() {
 		res.Read, res.Write = out.Jobs[0].directions(res.Seconds)
 	}

@@ -159,6 +159,12 @@ func checkResultOfBlocks(t *testing.T, res result, engine string, qd, blockSize 
 	if res.PeakThreads < 1 {
 		t.Errorf("peak threads = %d", res.PeakThreads)
 	}
+	// The machine's busy time includes the engine's own, give or take a
+	// tick of /proc/stat on each CPU at each end.
+	slack := 2 * float64(runtime.NumCPU()) / userHZ
+	if res.MachineCPUSeconds <= 0 || res.MachineCPUSeconds < res.CPUSeconds-slack || res.MachineCPUPerIO <= 0 {
+		t.Errorf("machine CPU %v s (%v µs per I/O), with the engine's own %v s", res.MachineCPUSeconds, res.MachineCPUPerIO, res.CPUSeconds)
+	}
 }
 
 // checkDirections checks that a result splits its I/O into reads and writes

@@ -14,8 +14,10 @@ const (
 	measureCommits = "commits/s" // the IOPS of -log rows, where an I/O is a commit
 	measureMBps    = "MB/s"
 	measureCPU     = "CPU/IO"
-	measureThreads = "threads" // peak OS threads
-	measureP99     = "p99"     // p99 latency
+	// measureMachineCPU is the busy time of the whole machine per I/O.
+	measureMachineCPU = "machine CPU/IO"
+	measureThreads    = "threads" // peak OS threads
+	measureP99        = "p99"     // p99 latency
 )
 
 // A goal is one performance target of the aio package: an engine's measure
@@ -263,6 +265,8 @@ func (r *ratios) of(measure string) (float64, spread) {
 		return r.MBPerSecond, r.MBPerSecondRange
 	case measureCPU:
 		return r.CPUPerIO, r.CPUPerIORange
+	case measureMachineCPU:
+		return r.MachineCPUPerIO, r.MachineCPUPerIORange
 	case measureThreads:
 		return r.PeakThreads, r.PeakThreadsRange
 	case measureP99:

@@ -23,8 +23,10 @@ var ratioTables = map[rowKind][]comparison{
 	smallBlockRows: {
 		{"aio", "fio", measureIOPS},
 		{"aio", "fio", measureCPU},
+		{"aio", "fio", measureMachineCPU},
 		{"aio-batch", "fio", measureIOPS},
 		{"aio-batch", "fio", measureCPU},
+		{"aio-batch", "fio", measureMachineCPU},
 		{"aio", "fio-best", measureIOPS},
 		{"aio-batch", "fio-best", measureIOPS},
 		{"aio", "pread", measureIOPS},
@@ -43,6 +45,7 @@ var ratioTables = map[rowKind][]comparison{
 		{"aio-batch", "getevents", measureMBps},
 		{"aio-stream", "fio", measureMBps},
 		{"aio-stream", "fio", measureCPU},
+		{"aio-stream", "fio", measureMachineCPU},
 	},
 	durableRows: {
 		{"aio", fdatasyncEngine, measureIOPS},

@@ -19,9 +19,14 @@ type result struct {
 	LatencyP50  float64 `json:"lat_p50_us"`
 	LatencyP99  float64 `json:"lat_p99_us"`
 	LatencyP999 float64 `json:"lat_p999_us"`
-	CPUSeconds  float64 `json:"cpu_s"`           // user plus system
-	CPUPerIO    float64 `json:"cpu_per_io_us"`   // CPUSeconds per I/O
-	PeakThreads int     `json:"peak_os_threads"` // of the process that issued the I/O
+	CPUSeconds  float64 `json:"cpu_s"`         // user plus system
+	CPUPerIO    float64 `json:"cpu_per_io_us"` // CPUSeconds per I/O
+	// MachineCPUSeconds is the busy time of all the machine's CPUs over
+	// the run (see machineCPUTime); for fio it includes fio's start and
+	// exit, a few hundredths of a second.
+	MachineCPUSeconds float64 `json:"machine_cpu_s"`
+	MachineCPUPerIO   float64 `json:"machine_cpu_per_io_us"` // MachineCPUSeconds per I/O
+	PeakThreads       int     `json:"peak_os_threads"`       // of the process that issued the I/O
 	// Read and Write split the figures above by direction, for -rw randrw
 	// only.
 	Read  *directionResult `json:"read,omitempty"`
@@ -47,5 +52,6 @@ func (r *result) setRates() {
 	}
 	if r.IOs > 0 {
 		r.CPUPerIO = r.CPUSeconds / float64(r.IOs) * 1e6
+		r.MachineCPUPerIO = r.MachineCPUSeconds / float64(r.IOs) * 1e6
 	}
 }

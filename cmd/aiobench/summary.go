@@ -10,11 +10,13 @@ type summaryRow struct {
 	Engine     string `json:"engine"`
 	QueueDepth int    `json:"queue_depth"` // with -log, the number of writers
 	// RecordSize is the bytes of each record of a -log run; 0 otherwise.
-	RecordSize  int     `json:"record_size,omitempty"`
-	Rounds      int     `json:"rounds"`
-	figures             // the medians of the whole runs, reads and writes together
-	CPUPerIO    float64 `json:"cpu_per_io_us"`
-	PeakThreads int     `json:"peak_os_threads"`
+	RecordSize int     `json:"record_size,omitempty"`
+	Rounds     int     `json:"rounds"`
+	figures            // the medians of the whole runs, reads and writes together
+	CPUPerIO   float64 `json:"cpu_per_io_us"`
+	// MachineCPUPerIO is the median busy time of the whole machine per I/O.
+	MachineCPUPerIO float64 `json:"machine_cpu_per_io_us"`
+	PeakThreads     int     `json:"peak_os_threads"`
 	// The smallest and largest over rounds, for the whiskers of -plot.
 	IOPSRange       spread `json:"iops_range"`
 	LatencyP99Range spread `json:"lat_p99_range"`
@@ -69,8 +71,11 @@ type ratios struct {
 	MBPerSecondRange spread  `json:"mb_per_s_range"`
 	CPUPerIO         float64 `json:"cpu_per_io"`
 	CPUPerIORange    spread  `json:"cpu_per_io_range"`
-	LatencyP99       float64 `json:"lat_p99"`
-	LatencyP99Range  spread  `json:"lat_p99_range"`
+	// MachineCPUPerIO compares the busy time of the whole machine per I/O.
+	MachineCPUPerIO      float64 `json:"machine_cpu_per_io"`
+	MachineCPUPerIORange spread  `json:"machine_cpu_per_io_range"`
+	LatencyP99           float64 `json:"lat_p99"`
+	LatencyP99Range      spread  `json:"lat_p99_range"`
 	// PeakThreads compares the peak OS threads of the runs of a round.
 	PeakThreads      float64 `json:"peak_os_threads"`
 	PeakThreadsRange spread  `json:"peak_os_threads_range"`
@@ -148,6 +153,7 @@ func summarizeGroup(group []result) summaryRow {
 	row := summaryRow{Engine: group[0].Engine, QueueDepth: group[0].QueueDepth, RecordSize: group[0].RecordSize, Rounds: len(group)}
 	row.figures = medianFigures(group, result.overall)
 	row.CPUPerIO = medianOf(group, func(r result) float64 { return r.CPUPerIO })
+	row.MachineCPUPerIO = medianOf(group, func(r result) float64 { return r.MachineCPUPerIO })
 	iops := make([]float64, len(group))
 	p99 := make([]float64, len(group))
 	for i, r := range group {
@@ -163,7 +169,7 @@ func summarizeGroup(group []result) summaryRow {
 // compareRounds returns the ratios of group's runs to the baseline engine's
 // runs in the same rounds, or nil if the baseline ran in none of them.
 func compareRounds(group []result, byKey map[runKey]result, baseline string) *ratios {
-	var iops, mbps, cpu, p99, threads []float64
+	var iops, mbps, cpu, machine, p99, threads []float64
 	for _, r := range group {
 		base, ok := byKey[runKey{baseline, pointOf(r), r.Round}]
 		if !ok {
@@ -172,6 +178,7 @@ func compareRounds(group []result, byKey map[runKey]result, baseline string) *ra
 		iops = appendRatio(iops, r.IOPS, base.IOPS)
 		mbps = appendRatio(mbps, r.MBPerSecond, base.MBPerSecond)
 		cpu = appendRatio(cpu, r.CPUPerIO, base.CPUPerIO)
+		machine = appendRatio(machine, r.MachineCPUPerIO, base.MachineCPUPerIO)
 		p99 = appendRatio(p99, r.LatencyP99, base.LatencyP99)
 		threads = appendRatio(threads, float64(r.PeakThreads), float64(base.PeakThreads))
 	}
@@ -179,16 +186,18 @@ func compareRounds(group []result, byKey map[runKey]result, baseline string) *ra
 		return nil
 	}
 	return &ratios{
-		IOPSRange:        spreadOf(iops),
-		IOPS:             median(iops),
-		MBPerSecondRange: spreadOf(mbps),
-		MBPerSecond:      median(mbps),
-		CPUPerIORange:    spreadOf(cpu),
-		CPUPerIO:         median(cpu),
-		LatencyP99Range:  spreadOf(p99),
-		LatencyP99:       median(p99),
-		PeakThreadsRange: spreadOf(threads),
-		PeakThreads:      median(threads),
+		IOPSRange:            spreadOf(iops),
+		IOPS:                 median(iops),
+		MBPerSecondRange:     spreadOf(mbps),
+		MBPerSecond:          median(mbps),
+		CPUPerIORange:        spreadOf(cpu),
+		CPUPerIO:             median(cpu),
+		MachineCPUPerIO:      median(machine),
+		MachineCPUPerIORange: spreadOf(machine),
+		LatencyP99Range:      spreadOf(p99),
+		LatencyP99:           median(p99),
+		PeakThreadsRange:     spreadOf(threads),
+		PeakThreads:          median(threads),
 	}
 }
 
