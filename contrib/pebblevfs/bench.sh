@@ -17,6 +17,7 @@
 #   PEBBLE_ROUNDS      rounds                          (default 3)
 #   PEBBLE_RUNTIME     measured time of each run       (default 10s)
 #   PEBBLE_MAX_THREADS OS thread limit of each run  (default Go's, 10000)
+#   PEBBLE_FLAGS       more pebblebench flags, such as "-order sequential -scan 0"
 #   PEBBLE_KEEP        1 keeps a DB this run built
 set -euo pipefail
 
@@ -57,6 +58,8 @@ flags=(-size $((size_mib << 20)) -readers "$readers" -rounds "$rounds" -runtime 
 if [ -n "${PEBBLE_MAX_THREADS:-}" ]; then
 	flags+=(-maxthreads "$PEBBLE_MAX_THREADS")
 fi
+# shellcheck disable=SC2206 # split into flags on purpose
+flags+=(${PEBBLE_FLAGS:-})
 if [ ! -f "$dir/PEBBLEBENCH-KEYS" ]; then
 	built=1
 fi

@@ -19,7 +19,8 @@ import (
 // descriptor outside the aio.File; the others touch nothing and only check.
 type directFile struct {
 	file *aio.File
-	fs   *gate // the FS's: once it is closed, the file fails as its reads do
+	fs   *gate   // the FS's: once it is closed, the file fails as its reads do
+	ra   *raFile // its read-ahead, or nil
 	gate gate
 }
 
@@ -39,7 +40,14 @@ func (f *directFile) check(op string) error {
 
 // Close closes the file once; every call returns the first one's result
 // once it is known.
-func (f *directFile) Close() error { return f.gate.close(f.file.Close) }
+func (f *directFile) Close() error {
+	return f.gate.close(func() error {
+		if f.ra != nil {
+			f.ra.close()
+		}
+		return f.file.Close()
+	})
+}
 
 // Read reads from the file's offset through kernel AIO.
 func (f *directFile) Read(p []byte) (int, error) {
@@ -49,13 +57,22 @@ func (f *directFile) Read(p []byte) (int, error) {
 	return f.file.Read(p)
 }
 
-// ReadAt reads len(p) bytes at off through kernel AIO; any offset and
-// length will do (see the package documentation).
+// ReadAt reads len(p) bytes at off: what windows read ahead hold, and the
+// rest through kernel AIO; any offset and length will do (see the package
+// documentation).
 func (f *directFile) ReadAt(p []byte, off int64) (int, error) {
 	if err := f.check("read"); err != nil {
 		return 0, err
 	}
-	return f.file.ReadAt(p, off)
+	if f.ra == nil || off < 0 {
+		return f.file.ReadAt(p, off)
+	}
+	n := f.ra.readAt(p, off)
+	if n == len(p) {
+		return n, nil
+	}
+	m, err := f.file.ReadAt(p[n:], off+int64(n))
+	return n + m, err
 }
 
 // Write fails: the file is opened for reading only.
@@ -124,10 +141,19 @@ func (f *directFile) SyncData() error {
 	return f.file.Datasync()
 }
 
-// Prefetch does nothing: without the page cache there is nowhere to read
-// ahead into. Pebble's block cache and its own readahead of sequential
-// scans (which reopen the file with vfs.SequentialReadsOption) remain.
-func (f *directFile) Prefetch(offset, length int64) error { return f.check("prefetch") }
+// Prefetch starts reading the range ahead, into memory of the FS's that the
+// ReadAts of the range then take from (see "Read-ahead" in the package
+// documentation). It does not wait for the reads, and does nothing with
+// Options.NoReadahead.
+func (f *directFile) Prefetch(offset, length int64) error {
+	if err := f.check("prefetch"); err != nil {
+		return err
+	}
+	if f.ra != nil {
+		f.ra.prefetch(offset, length)
+	}
+	return nil
+}
 
 // Fd returns the file's descriptor, or vfs.InvalidFd once Close has begun.
 // After the FS is closed it is still the descriptor, which stays open

@@ -31,11 +31,29 @@
 //     what limits a read-heavy engine. When a file written through the FS is
 //     closed, its pages are dropped from the page cache (fadvise
 //     POSIX_FADV_DONTNEED), since its reads will not use them.
-//   - Opens with vfs.SequentialReadsOption, which Pebble uses for
-//     compactions and file copies: those reads want the kernel's readahead,
-//     which O_DIRECT has none of.
 //   - Every other file (WAL, MANIFEST, OPTIONS, markers), directories,
 //     locks, renames, links, removals and listings.
+//
+// # Read-ahead
+//
+// O_DIRECT has no readahead, so the FS reads ahead itself, into memory of
+// its own (at most Options.ReadaheadMemory, 32 MiB by default), for three
+// kinds of reads:
+//
+//   - Tables opened with vfs.SequentialReadsOption, as compactions and file
+//     copies open them: read ahead from the first read, up to 1 MiB in
+//     requests of 256 KiB.
+//   - Prefetch(off, length), which Pebble's iterators call when they read a
+//     table in order: the range is read in the background and the ReadAts
+//     in it take their bytes from there.
+//   - Reads in order on any direct file, detected as the kernel detects them
+//     on a buffered file (a read that starts where another ended), such as
+//     Gets in key order: read ahead from the second such read, from 64 KiB
+//     doubling to 256 KiB, for up to four such runs per file at once.
+//
+// Random reads start no read-ahead. Options.NoReadahead turns it off, and
+// Options.BufferedSequentialReads sends sequential opens to the wrapped FS
+// and the page cache instead, so that the effect of each can be measured.
 //
 // A table that cannot be opened with O_DIRECT (a filesystem without it) is
 // opened through the wrapped FS instead, so the FS works everywhere and is
@@ -57,8 +75,7 @@
 //
 // Nothing is asked of the caller: reads of any length at any offset work.
 // The block cache (Options.Cache) is the only cache of table data, so size
-// it as the page cache would have been sized. Prefetch is a no-op on direct
-// files (there is no readahead without the page cache).
+// it as the page cache would have been sized.
 //
 // # Configuring Pebble
 //

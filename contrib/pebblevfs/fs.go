@@ -21,6 +21,21 @@ type Options struct {
 	// (as vfs.WithDiskHealthChecks and vfs.OnDiskFull do). New refuses
 	// any other FS, such as vfs.NewMem().
 	FS vfs.FS
+
+	// ReadaheadMemory is the most memory, in bytes, that the FS holds in
+	// data read ahead for its direct files (see "Read-ahead" in the package
+	// documentation). Default 32 MiB.
+	ReadaheadMemory int
+	// NoReadahead turns read-ahead off: direct files read what is asked
+	// and no more, Prefetch does nothing, and a table opened with
+	// vfs.SequentialReadsOption reads each block with a request of its own
+	// (unless BufferedSequentialReads sends it to the wrapped FS).
+	NoReadahead bool
+	// BufferedSequentialReads sends the opens of tables and blob files
+	// with vfs.SequentialReadsOption (compactions, copies) to the wrapped
+	// FS, whose reads go through the page cache and its readahead, instead
+	// of reading them directly with read-ahead.
+	BufferedSequentialReads bool
 }
 
 // defaultMaxEvents is Options.MaxEvents when it is 0: more reads than a
@@ -37,6 +52,9 @@ type FS struct {
 	wrapped vfs.FS
 	ctx     *aio.Context
 	gate    gate
+
+	ra                 *readahead // nil with Options.NoReadahead
+	bufferedSequential bool
 
 	// directOpens counts the files opened for direct reads, fallbackOpens
 	// the tables and blob files whose filesystem refused O_DIRECT.
@@ -57,6 +75,12 @@ func New(opts *Options) (*FS, error) {
 	if o.MaxEvents == 0 {
 		o.MaxEvents = defaultMaxEvents
 	}
+	if o.ReadaheadMemory < 0 {
+		return nil, fmt.Errorf("pebblevfs: Options.ReadaheadMemory is %d: want 0 for the default (%d MiB), or bytes; NoReadahead turns read-ahead off", o.ReadaheadMemory, defaultReadaheadMemory>>20)
+	}
+	if o.ReadaheadMemory == 0 {
+		o.ReadaheadMemory = defaultReadaheadMemory
+	}
 	if o.FS == nil {
 		o.FS = vfs.Default
 	}
@@ -67,7 +91,11 @@ func New(opts *Options) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebblevfs: %w", err)
 	}
-	return &FS{wrapped: o.FS, ctx: ctx}, nil
+	fs := &FS{wrapped: o.FS, ctx: ctx, bufferedSequential: o.BufferedSequentialReads}
+	if !o.NoReadahead {
+		fs.ra = newReadahead(int64(o.ReadaheadMemory))
+	}
+	return fs, nil
 }
 
 // Close waits for the FS's calls in progress and releases its

@@ -145,7 +145,8 @@ func TestOpenTableIsDirect(t *testing.T) {
 }
 
 // TestOpenDelegates checks what Open leaves to the wrapped FS: files that
-// are not tables or blob files, and tables opened for sequential reads.
+// are not tables or blob files. Tables opened for sequential reads are
+// direct (TestReadaheadOff checks BufferedSequentialReads).
 func TestOpenDelegates(t *testing.T) {
 	fs := newFS(t)
 	dir := testDir(t)
@@ -156,7 +157,7 @@ func TestOpenDelegates(t *testing.T) {
 	}{
 		{"000001.sst", nil, true},
 		{"000002.blob", nil, true},
-		{"000003.sst", []vfs.OpenOption{vfs.SequentialReadsOption}, false},
+		{"000003.sst", []vfs.OpenOption{vfs.SequentialReadsOption}, true},
 		{"000004.log", nil, false},
 		{"MANIFEST-000005", nil, false},
 	} {

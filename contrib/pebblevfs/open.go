@@ -3,6 +3,7 @@ package pebblevfs
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -10,16 +11,18 @@ import (
 )
 
 // Open opens the named file for reading. A table or blob file is opened
-// with O_DIRECT and read through kernel AIO, unless opts asks for
-// sequential reads (vfs.SequentialReadsOption), which want the page cache's
-// readahead, or its filesystem refuses O_DIRECT; everything else, and those,
-// is opened by the wrapped FS.
+// with O_DIRECT and read through kernel AIO, with read-ahead from its first
+// read if opts asks for sequential reads (vfs.SequentialReadsOption), unless
+// its filesystem refuses O_DIRECT or Options.BufferedSequentialReads sends
+// sequential reads to the page cache; everything else, and those, is opened
+// by the wrapped FS.
 func (fs *FS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error) {
 	if !fs.gate.enter() {
 		return nil, closedFSError("open", name)
 	}
 	defer fs.gate.leave()
-	if !readsDirect(name, opts) {
+	sequential := slices.Contains(opts, vfs.SequentialReadsOption)
+	if !isTable(name) || sequential && fs.bufferedSequential {
 		f, err := fs.wrapped.Open(name, opts...)
 		return wrapFile(name, f, err)
 	}
@@ -34,23 +37,19 @@ func (fs *FS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error) {
 	}
 	fs.directOpens.Add(1)
 	file := &directFile{file: af, fs: &fs.gate}
+	if fs.ra != nil {
+		file.ra = fs.ra.file(af, sequential)
+	}
 	for _, opt := range opts {
 		opt.Apply(file)
 	}
 	return file, nil
 }
 
-// readsDirect reports whether Open of name with opts goes through aio.
-func readsDirect(name string, opts []vfs.OpenOption) bool {
-	if !strings.HasSuffix(name, ".sst") && !strings.HasSuffix(name, ".blob") {
-		return false
-	}
-	for _, opt := range opts {
-		if opt == vfs.SequentialReadsOption {
-			return false
-		}
-	}
-	return true
+// isTable reports whether name is a table or a blob file, which Open reads
+// directly.
+func isTable(name string) bool {
+	return strings.HasSuffix(name, ".sst") || strings.HasSuffix(name, ".blob")
 }
 
 // Create creates the named file through the wrapped FS; its pages leave

@@ -42,6 +42,12 @@ func measureInChild(cfg *config, kind string, readers int) (result, error) {
 	if cfg.maxThreads > 0 {
 		args = append(args, "-maxthreads", strconv.Itoa(cfg.maxThreads))
 	}
+	if cfg.ordered {
+		args = append(args, "-order", "sequential")
+	}
+	if cfg.noReadahead {
+		args = append(args, "-readahead=false")
+	}
 	if cfg.profile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s.%d", cfg.profile, kind, readers))
 	}

@@ -4,9 +4,12 @@
 // It builds a DB in -dir once (about -size bytes of incompressible values;
 // kept for later runs), then for each round and each count of -readers
 // opens the DB with each FS in turn, a new block cache of -cache bytes each
-// time, and keeps that many goroutines doing random point reads (Get) and,
-// for -scan of the operations, short scans (-scanlen keys from a random
-// key), for -runtime after a second of warm-up. It reports ops/s, the
+// time, and keeps that many goroutines doing point reads (Get) and, for
+// -scan of the operations, scans (-scanlen keys from a key), for -runtime
+// after a second of warm-up. The keys are random, or with -order
+// sequential, each reader's next key after its last, from a random one.
+// -readahead=false turns pebblevfs's read-ahead off, to measure what it
+// does. It reports ops/s, the
 // p50/p99/p99.9 latency of an operation, CPU per operation (user and
 // system time of the process) and the most OS threads the process had, per
 // round and as medians over the rounds with the ratio of the aio FS to
@@ -29,19 +32,22 @@ import (
 )
 
 type config struct {
-	dir      string
-	size     int64
-	readers  []int
-	rounds   int
-	runtime  time.Duration
-	cache    int64
-	scan     float64
-	scanLen  int
-	value    int
-	loadOnly bool
-	fsOnly   string
-	profile  string
-	child    bool
+	dir     string
+	size    int64
+	readers []int
+	rounds  int
+	runtime time.Duration
+	cache   int64
+	scan    float64
+	scanLen int
+	ordered bool // each reader reads keys in order
+	// noReadahead turns pebblevfs's read-ahead off (Options.NoReadahead).
+	noReadahead bool
+	value       int
+	loadOnly    bool
+	fsOnly      string
+	profile     string
+	child       bool
 	// maxThreads is the OS thread limit of each run (debug.SetMaxThreads);
 	// 0 leaves Go's default, 10,000.
 	maxThreads int
@@ -62,7 +68,8 @@ func main() {
 func parseFlags(args []string) (*config, error) {
 	cfg := &config{}
 	fs := flag.NewFlagSet("pebblebench", flag.ContinueOnError)
-	var readers string
+	var readers, order string
+	readahead := true
 	fs.StringVar(&cfg.dir, "dir", "", "`directory` of the DB, built there if it holds none (required)")
 	fs.Int64Var(&cfg.size, "size", 4<<30, "approximate `bytes` of values in the DB when it is built")
 	fs.StringVar(&readers, "readers", "64,256", "comma list of reading goroutine `counts`")
@@ -71,6 +78,8 @@ func parseFlags(args []string) (*config, error) {
 	fs.Int64Var(&cfg.cache, "cache", 64<<20, "block cache `bytes`")
 	fs.Float64Var(&cfg.scan, "scan", 0.1, "`fraction` of operations that are short scans instead of Gets")
 	fs.IntVar(&cfg.scanLen, "scanlen", 10, "`keys` read by a short scan")
+	fs.StringVar(&order, "order", "random", "`order` of the keys each reader reads: random, or sequential from a random key")
+	fs.BoolVar(&readahead, "readahead", true, "let pebblevfs read ahead (false: Options.NoReadahead)")
 	fs.IntVar(&cfg.value, "value", 1024, "`bytes` of each value when the DB is built")
 	fs.BoolVar(&cfg.loadOnly, "load", false, "only build the DB (if needed) and exit")
 	fs.StringVar(&cfg.fsOnly, "fs", "", "run only this `FS` ("+strings.Join(fsKinds, " or ")+"), as for profiling")
@@ -80,6 +89,14 @@ func parseFlags(args []string) (*config, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	switch order {
+	case "random":
+	case "sequential":
+		cfg.ordered = true
+	default:
+		return nil, fmt.Errorf("-order %q: want random or sequential", order)
+	}
+	cfg.noReadahead = !readahead
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag", fs.Arg(0))
 	}

@@ -28,6 +28,7 @@ func TestParseFlagsRejectsBadValues(t *testing.T) {
 		{"-dir", "x", "-size", "10"},
 		{"-dir", "x", "extra"},
 		{"-dir", "x", "-maxthreads", "-1"},
+		{"-dir", "x", "-order", "backwards"},
 	} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("parseFlags(%q) succeeded", args)
@@ -70,6 +71,22 @@ func TestRunsBothFS(t *testing.T) {
 	printReport(&out, cfg, keys, results)
 	if !strings.Contains(out.String(), "pebblevfs / vfs.Default") || !strings.Contains(out.String(), "ops/s") {
 		t.Fatalf("report:\n%s", out.String())
+	}
+
+	// Gets in key order, without read-ahead: the child runs what it is
+	// told.
+	cfg.ordered, cfg.noReadahead = true, true
+	r, err := measureInChild(cfg, aioFS, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Ops == 0 || !r.Ordered || !r.NoReadahead {
+		t.Fatalf("a run with -order sequential -readahead=false: %+v", r)
+	}
+	out.Reset()
+	printReport(&out, cfg, keys, []result{r})
+	if !strings.Contains(out.String(), "keys in order") || !strings.Contains(out.String(), "without read-ahead") {
+		t.Fatalf("report of keys in order without read-ahead:\n%s", out.String())
 	}
 }
 

@@ -41,6 +41,10 @@ type result struct {
 	// MissesPerOp is the block cache's misses per operation: the blocks
 	// each read from the file.
 	MissesPerOp float64 `json:"cache_misses_per_op"`
+	// Ordered and NoReadahead are the run's -order sequential and
+	// -readahead=false, as the child saw them.
+	Ordered     bool `json:"ordered,omitempty"`
+	NoReadahead bool `json:"no_readahead,omitempty"`
 	// Died says why the run's process died, if it did; then nothing
 	// else is measured.
 	Died string `json:"died,omitempty"`
@@ -56,7 +60,7 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 	var afs *pebblevfs.FS
 	if kind == aioFS {
 		var err error
-		if afs, err = pebblevfs.New(nil); err != nil {
+		if afs, err = pebblevfs.New(&pebblevfs.Options{NoReadahead: cfg.noReadahead}); err != nil {
 			return result{}, err
 		}
 		fs = afs
@@ -78,8 +82,13 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 			rng := rand.New(rand.NewPCG(uint64(g), uint64(time.Now().UnixNano())))
 			var samples []time.Duration
 			var n int64
+			i := rng.IntN(keys)
 			for !stop.Load() {
-				i := rng.IntN(keys)
+				if cfg.ordered {
+					i = (i + 1) % keys
+				} else {
+					i = rng.IntN(keys)
+				}
 				t := time.Now()
 				var err error
 				if rng.Float64() < cfg.scan {
@@ -125,7 +134,7 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	r := result{FS: kind, Readers: readers, Elapsed: elapsed, Threads: threads}
+	r := result{FS: kind, Readers: readers, Elapsed: elapsed, Threads: threads, Ordered: cfg.ordered, NoReadahead: cfg.noReadahead}
 	for _, c := range counts {
 		r.Ops += c
 	}

@@ -29,8 +29,16 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 	var uts unix.Utsname
 	_ = unix.Uname(&uts)
 	fmt.Fprintf(w, "pebble random reads: %d keys, %d-byte values, in %s\n", keys, cfg.value, cfg.dir)
-	fmt.Fprintf(w, "workload: %.0f%% Gets of a random key, %.0f%% scans of %d keys from one; block cache %d MiB; %d rounds of %v\n",
-		100*(1-cfg.scan), 100*cfg.scan, cfg.scanLen, cfg.cache>>20, cfg.rounds, cfg.runtime)
+	order := "a random key"
+	if cfg.ordered {
+		order = "each reader's keys in order"
+	}
+	readahead := ""
+	if cfg.noReadahead {
+		readahead = "; pebblevfs without read-ahead"
+	}
+	fmt.Fprintf(w, "workload: %.0f%% Gets of %s, %.0f%% scans of %d keys from one; block cache %d MiB; %d rounds of %v%s\n",
+		100*(1-cfg.scan), order, 100*cfg.scan, cfg.scanLen, cfg.cache>>20, cfg.rounds, cfg.runtime, readahead)
 	fmt.Fprintf(w, "machine: Linux %s, %d CPUs, GOMAXPROCS %d, %s\n\n", unix.ByteSliceToString(uts.Release[:]), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
