@@ -18,6 +18,9 @@
 #   PEBBLE_RUNTIME     measured time of each run       (default 10s)
 #   PEBBLE_MAX_THREADS OS thread limit of each run  (default Go's, 10000)
 #   PEBBLE_FLAGS       more pebblebench flags, such as "-order sequential -scan 0"
+#   PEBBLE_ONE_READER  1 (the default) also runs one reader: Gets in key order,
+#                      scans of 1,000 keys, and random Gets with 64 MiB and
+#                      512 MiB of block cache; 0 skips them
 #   PEBBLE_KEEP        1 keeps a DB this run built
 set -euo pipefail
 
@@ -89,5 +92,16 @@ echo 3 > /proc/sys/vm/drop_caches
 du=$(du -sm "$run_dir" | cut -f1)
 say "DB of $du MiB in $run_dir; benchmark limited to $memory_mib MiB of memory ($cgroup)"
 echo "DB: $du MiB on $(df --output=source "$run_dir" | tail -1) ($(findmnt -no FSTYPE -T "$run_dir")), memory limit $memory_mib MiB (page cache included)"
-# The subshell joins the cgroup, then becomes the benchmark.
-(echo $BASHPID > "$cgroup/cgroup.procs" && exec "$work/pebblebench" -dir "$run_dir" "${flags[@]}")
+# bench runs pebblebench with the flags and then its arguments; the
+# subshell joins the cgroup, then becomes the benchmark.
+bench() {
+	(echo $BASHPID > "$cgroup/cgroup.procs" && exec "$work/pebblebench" -dir "$run_dir" "${flags[@]}" "$@")
+}
+bench
+if [ "${PEBBLE_ONE_READER:-1}" = 1 ]; then
+	for series in "-order sequential -scan 0" "-scan 1 -scanlen 1000" "-scan 0" "-scan 0 -cache $((512 << 20))"; do
+		echo
+		# shellcheck disable=SC2086 # split into flags on purpose
+		bench -readers 1 $series
+	done
+fi
