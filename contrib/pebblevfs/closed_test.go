@@ -150,6 +150,9 @@ var fileKinds = []fileKind{
 	{"created", func(fs *FS, d closedTestDir) (vfs.File, error) {
 		return fs.Create(filepath.Join(d.dir, "created"), vfs.WriteCategoryUnspecified)
 	}},
+	{"created table", func(fs *FS, d closedTestDir) (vfs.File, error) {
+		return fs.Create(filepath.Join(d.dir, "000009.sst"), vfs.WriteCategoryUnspecified)
+	}},
 	{"read-write", func(fs *FS, d closedTestDir) (vfs.File, error) {
 		return fs.OpenReadWrite(filepath.Join(d.dir, "readwrite"), vfs.WriteCategoryUnspecified)
 	}},
@@ -396,6 +399,18 @@ func TestCloseFSWithFilesOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	table, err := fs.Create(filepath.Join(d.dir, "000004.sst"), vfs.WriteCategoryUnspecified)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := table.(*directWriter); !ok {
+		t.Fatalf("Create of a table gave a %T, want a direct writer", table)
+	}
+	// Bytes in the writer's memory when the FS closes can no longer be
+	// written: its Close must say so.
+	if _, err := table.Write([]byte("a block")); err != nil {
+		t.Fatal(err)
+	}
 	if err := fs.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -430,6 +445,17 @@ func TestCloseFSWithFilesOpen(t *testing.T) {
 	}
 	if err := created.Sync(); err != nil {
 		t.Errorf("Sync of the wrapped FS's file after the FS closed: %v", err)
+	}
+	for _, c := range fileCalls {
+		if c.method == "Close" || c.method == "Fd" {
+			continue
+		}
+		if r := try(func() error { return c.call(table) }); !errors.Is(r.err, os.ErrClosed) || r.panicked != nil {
+			t.Errorf("%s of a direct writer after the FS closed = %v (panic %v), want os.ErrClosed", c.method, r.err, r.panicked)
+		}
+	}
+	if err := table.Close(); err == nil || !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Close of a direct writer with bytes not yet written after the FS closed = %v, want an error matching os.ErrClosed", err)
 	}
 	for _, f := range []io.Closer{log, created} {
 		if err := f.Close(); err != nil {

@@ -221,6 +221,9 @@ func TestPebbleDB(t *testing.T) {
 	if fs.ra.served.Load() == 0 {
 		t.Fatal("no read took its bytes from read-ahead")
 	}
+	if fs.directCreates.Load() == 0 || fs.fallbackOpens.Load() != 0 {
+		t.Fatalf("the DB created %d tables for direct writes and %d without O_DIRECT", fs.directCreates.Load(), fs.fallbackOpens.Load())
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

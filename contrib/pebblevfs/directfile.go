@@ -1,9 +1,6 @@
 package pebblevfs
 
 import (
-	"fmt"
-	"strconv"
-
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/linuxaio/aio"
 )
@@ -107,15 +104,7 @@ func (f *directFile) Stat() (vfs.FileInfo, error) {
 	if f.fs.isClosed() {
 		return nil, closedFSError("stat", f.file.Name())
 	}
-	fd := f.file.Fd()
-	if fd == ^uintptr(0) {
-		return nil, closedFileError("stat", f.file.Name())
-	}
-	fi, err := vfs.Default.Stat("/proc/self/fd/" + strconv.FormatUint(uint64(fd), 10))
-	if err != nil {
-		return nil, fmt.Errorf("pebblevfs: stat %s: %w", f.file.Name(), err)
-	}
-	return namedFileInfo{fi, f.file.Name()}, nil
+	return statDescriptor(f.file)
 }
 
 // Sync flushes the file through kernel AIO; nothing is written through the

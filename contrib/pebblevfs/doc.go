@@ -1,6 +1,6 @@
 // Package pebblevfs is a vfs.FS for Pebble (github.com/cockroachdb/pebble/v2)
-// whose sstable and blob-file reads go through Linux kernel AIO
-// (github.com/linuxaio/aio) with O_DIRECT, bypassing the page cache.
+// whose sstables and blob files are read and written through Linux kernel
+// AIO (github.com/linuxaio/aio) with O_DIRECT, bypassing the page cache.
 //
 // # What goes where
 //
@@ -13,26 +13,28 @@
 // calling goroutine: many readers share a few threads. Pebble's block reads
 // start and end anywhere, so they take the aio package's bounce path (the
 // covering aligned range is read into pooled aligned memory and the part
-// asked for copied out), which costs one copy of each block.
+// asked for copied out), which costs one copy of each block. Reads in order
+// are read ahead (see Read-ahead).
+//
+// Create of a table or blob file, which flushes, compactions and ingestion
+// write, opens it with O_DIRECT too, and its appends go through an
+// aio.Writer: any length, gathered into 1 MiB chunks of which four are
+// written behind the appends while Pebble goes on, from memory of the FS's
+// (huge pages where the system has them). Sync and SyncData make everything
+// written durable, with the file's exact size (the last block is written
+// padded, then the file is truncated to its length, then fdatasync; Sync
+// adds fsync); SyncTo, which Pebble calls every 512 KiB to spread the
+// writeback of buffered files, has nothing to spread: the data is already
+// being written. So tables are written without filling the page cache, and
+// compactions do not evict what readers need.
 //
 // Everything else is delegated to the wrapped FS (vfs.Default unless
 // Options says otherwise), which must name the operating system's files
-// (see Options.FS):
-//
-//   - Writes. Pebble writes every file as a sequence of appends of any
-//     length, with Sync, SyncData and SyncTo (sync_file_range) in between,
-//     then reads a table only once it is finished and synced. Buffered
-//     writes give that pattern what it needs (any length, writeback in the
-//     background, a final size that is exactly what was written) and are
-//     coherent with the direct reads that follow, since an O_DIRECT read
-//     writes back any dirty page in its range first. An aligned write
-//     buffer with a padded tail would move the copy into Go and the
-//     truncation of the padding into every Sync, for writes that are not
-//     what limits a read-heavy engine. When a file written through the FS is
-//     closed, its pages are dropped from the page cache (fadvise
-//     POSIX_FADV_DONTNEED), since its reads will not use them.
-//   - Every other file (WAL, MANIFEST, OPTIONS, markers), directories,
-//     locks, renames, links, removals and listings.
+// (see Options.FS): every other file (WAL, MANIFEST, OPTIONS, markers) and
+// the files opened with OpenReadWrite or ReuseForWrite, whose pages are
+// dropped from the page cache (fadvise POSIX_FADV_DONTNEED) when they are
+// closed; directories, locks, renames, links, removals and listings.
+// Options.BufferedWrites sends the tables' writes there too.
 //
 // # Read-ahead
 //
@@ -97,8 +99,10 @@
 // PathJoin, PathDir) and Unwrap, which keep working.
 //
 // Closing the FS closes its aio.Context, not the files it opened. The
-// direct ones fail from then on, as their reads need the Context, but keep
-// their descriptors until they are closed, which they still must be. The
+// direct ones fail from then on, as their reads and writes need the
+// Context, but keep their descriptors until they are closed, which they
+// still must be; a table being written loses what it had not yet written,
+// and its Close says so. The
 // others are the wrapped FS's own files, which Close leaves alone: they
 // work until they are closed.
 //

@@ -31,6 +31,11 @@ type Options struct {
 	// vfs.SequentialReadsOption reads each block with a request of its own
 	// (unless BufferedSequentialReads sends it to the wrapped FS).
 	NoReadahead bool
+	// BufferedWrites sends the creation of tables and blob files (by
+	// flushes, compactions and ingestion) to the wrapped FS, whose writes
+	// go through the page cache, instead of writing them with O_DIRECT
+	// through kernel AIO with write-behind.
+	BufferedWrites bool
 	// BufferedSequentialReads sends the opens of tables and blob files
 	// with vfs.SequentialReadsOption (compactions, copies) to the wrapped
 	// FS, whose reads go through the page cache and its readahead, instead
@@ -55,10 +60,12 @@ type FS struct {
 
 	ra                 *readahead // nil with Options.NoReadahead
 	bufferedSequential bool
+	bufferedWrites     bool
 
-	// directOpens counts the files opened for direct reads, fallbackOpens
-	// the tables and blob files whose filesystem refused O_DIRECT.
-	directOpens, fallbackOpens atomic.Int64
+	// directOpens counts the files opened for direct reads, directCreates
+	// those created for direct writes, fallbackOpens the tables and blob
+	// files whose filesystem refused O_DIRECT.
+	directOpens, directCreates, fallbackOpens atomic.Int64
 }
 
 var _ vfs.FS = (*FS)(nil)
@@ -91,7 +98,7 @@ func New(opts *Options) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebblevfs: %w", err)
 	}
-	fs := &FS{wrapped: o.FS, ctx: ctx, bufferedSequential: o.BufferedSequentialReads}
+	fs := &FS{wrapped: o.FS, ctx: ctx, bufferedSequential: o.BufferedSequentialReads, bufferedWrites: o.BufferedWrites}
 	if !o.NoReadahead {
 		fs.ra = newReadahead(int64(o.ReadaheadMemory))
 	}
@@ -110,9 +117,11 @@ func New(opts *Options) (*FS, error) {
 // The files the FS returns follow the same rule for their own Close.
 //
 // Of the files the FS has opened and not closed, the direct ones (tables
-// and blob files opened for reading) fail with os.ErrClosed from then on,
-// since their reads need the Context, though they keep their descriptors
-// until they are closed; close them all the same. The others are the
+// and blob files opened for reading, or created) fail with os.ErrClosed
+// from then on, since their reads and writes need the Context, though they
+// keep their descriptors until they are closed; close them all the same. A
+// created one loses what it had not yet written, and its Close returns an
+// error. The others are the
 // wrapped FS's files, which Close does not close (the FS does not own the
 // wrapped FS), and keep working until they are closed.
 func (fs *FS) Close() error { return fs.gate.close(fs.ctx.Close) }

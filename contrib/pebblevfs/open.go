@@ -52,13 +52,28 @@ func isTable(name string) bool {
 	return strings.HasSuffix(name, ".sst") || strings.HasSuffix(name, ".blob")
 }
 
-// Create creates the named file through the wrapped FS; its pages leave
-// the page cache when it is closed.
+// Create creates the named file, truncating it if it exists. A table or
+// blob file is opened with O_DIRECT and written through kernel AIO with
+// write-behind (see directWriter), unless Options.BufferedWrites says
+// otherwise or its filesystem refuses O_DIRECT; everything else, and those,
+// is created by the wrapped FS, and its pages leave the page cache when it
+// is closed.
 func (fs *FS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
 	if !fs.gate.enter() {
 		return nil, closedFSError("create", name)
 	}
 	defer fs.gate.leave()
+	if isTable(name) && !fs.bufferedWrites {
+		af, err := fs.ctx.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err == nil {
+			fs.directCreates.Add(1)
+			return newDirectWriter(af, &fs.gate), nil
+		}
+		if !errors.Is(err, syscall.EINVAL) {
+			return nil, err
+		}
+		fs.fallbackOpens.Add(1)
+	}
 	f, err := fs.wrapped.Create(name, category)
 	return wrapWrittenFile(name, f, err)
 }
