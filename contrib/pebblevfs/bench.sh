@@ -21,6 +21,9 @@
 #   PEBBLE_ONE_READER  1 (the default) also runs one reader: Gets in key order,
 #                      scans of 1,000 keys, and random Gets with 64 MiB and
 #                      512 MiB of block cache; 0 skips them
+#   PEBBLE_FILL        1 (the default) also runs a fill: 16 writers commit
+#                      synced batches of 100 keys into a new DB beside
+#                      PEBBLE_RUN_DIR; 0 skips it
 #   PEBBLE_KEEP        1 keeps a DB this run built
 set -euo pipefail
 
@@ -104,4 +107,8 @@ if [ "${PEBBLE_ONE_READER:-1}" = 1 ]; then
 		# shellcheck disable=SC2086 # split into flags on purpose
 		bench -readers 1 $series
 	done
+fi
+if [ "${PEBBLE_FILL:-1}" = 1 ]; then
+	echo
+	bench -fill -readers 16
 fi

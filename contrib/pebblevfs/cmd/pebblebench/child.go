@@ -23,7 +23,11 @@ func runChild(cfg *config, keys int) error {
 	if cfg.maxThreads > 0 {
 		debug.SetMaxThreads(cfg.maxThreads)
 	}
-	r, err := measure(cfg, cfg.fsOnly, cfg.readers[0], keys)
+	measureRun := measure
+	if cfg.fill {
+		measureRun = func(cfg *config, kind string, writers, _ int) (result, error) { return measureFill(cfg, kind, writers) }
+	}
+	r, err := measureRun(cfg, cfg.fsOnly, cfg.readers[0], keys)
 	if err != nil {
 		return err
 	}
@@ -47,6 +51,9 @@ func measureInChild(cfg *config, kind string, readers int) (result, error) {
 	}
 	if cfg.noReadahead {
 		args = append(args, "-readahead=false")
+	}
+	if cfg.fill {
+		args = append(args, "-fill", "-value", strconv.Itoa(cfg.value))
 	}
 	if cfg.profile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s.%d", cfg.profile, kind, readers))

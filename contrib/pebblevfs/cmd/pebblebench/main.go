@@ -9,7 +9,11 @@
 // after a second of warm-up. The keys are random, or with -order
 // sequential, each reader's next key after its last, from a random one.
 // -readahead=false turns pebblevfs's read-ahead off, to measure what it
-// does. It reports ops/s, the
+// does. With -fill it writes instead: -readers goroutines commit batches of
+// 100 keys with -value bytes each, every batch with Sync, into a new DB
+// beside -dir, while Pebble flushes and compacts; an operation is then a
+// batch, and the report adds the bytes written to the device per byte
+// committed. It reports ops/s, the
 // p50/p99/p99.9 latency of an operation, CPU per operation (user and
 // system time of the process) and the most OS threads the process had, per
 // round and as medians over the rounds with the ratio of the aio FS to
@@ -41,6 +45,7 @@ type config struct {
 	scan    float64
 	scanLen int
 	ordered bool // each reader reads keys in order
+	fill    bool // writers commit synced batches into a new DB
 	// noReadahead turns pebblevfs's read-ahead off (Options.NoReadahead).
 	noReadahead bool
 	value       int
@@ -79,6 +84,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.Float64Var(&cfg.scan, "scan", 0.1, "`fraction` of operations that are short scans instead of Gets")
 	fs.IntVar(&cfg.scanLen, "scanlen", 10, "`keys` read by a short scan")
 	fs.StringVar(&order, "order", "random", "`order` of the keys each reader reads: random, or sequential from a random key")
+	fs.BoolVar(&cfg.fill, "fill", false, "write instead of reading: -readers goroutines commit synced batches of 100 keys into a new DB beside -dir")
 	fs.BoolVar(&readahead, "readahead", true, "let pebblevfs read ahead (false: Options.NoReadahead)")
 	fs.IntVar(&cfg.value, "value", 1024, "`bytes` of each value when the DB is built")
 	fs.BoolVar(&cfg.loadOnly, "load", false, "only build the DB (if needed) and exit")
@@ -138,9 +144,12 @@ func parseFlags(args []string) (*config, error) {
 }
 
 func run(cfg *config) error {
-	keys, err := loadDB(cfg)
-	if err != nil {
-		return err
+	keys := 0
+	if !cfg.fill {
+		var err error
+		if keys, err = loadDB(cfg); err != nil {
+			return err
+		}
 	}
 	if cfg.loadOnly {
 		return nil

@@ -122,3 +122,31 @@ func TestReportsDeath(t *testing.T) {
 		t.Fatalf("a run that returned an error was reported as a crash: %v", err)
 	}
 }
+
+// TestFill runs a short fill on each FS, each in a child process: both
+// commit batches, and the bytes written to the device are counted where the
+// test directory is on a block device.
+func TestFill(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	cfg := &config{dir: dir, size: 1 << 20, readers: []int{2}, rounds: 1, runtime: 500 * time.Millisecond, cache: 8 << 20, scanLen: 1, value: 1024, fill: true}
+	onDevice := deviceWritten(filepath.Dir(dir)) >= 0
+	var results []result
+	for _, kind := range fsKinds {
+		r, err := measureInChild(cfg, kind, 2)
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if !r.Fill || r.Readers != 2 || r.Ops == 0 || r.P50 <= 0 || (onDevice && r.DeviceBytesPerUserByte <= 0) {
+			t.Fatalf("%s fill: %+v", kind, r)
+		}
+		results = append(results, r)
+	}
+	if _, err := os.Stat(dir + ".fill"); !os.IsNotExist(err) {
+		t.Fatalf("the fill's DB was left behind: %v", err)
+	}
+	var out strings.Builder
+	printReport(&out, cfg, 0, results)
+	if !strings.Contains(out.String(), "fill: writers commit batches") || !strings.Contains(out.String(), "device B/user B") {
+		t.Fatalf("report:\n%s", out.String())
+	}
+}

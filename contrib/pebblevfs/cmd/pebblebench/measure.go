@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/vfs"
-	"github.com/linuxaio/aio/contrib/pebblevfs"
 )
 
 // The FSes compared: the aio FS of pebblevfs and vfs.Default.
@@ -45,6 +43,12 @@ type result struct {
 	// -readahead=false, as the child saw them.
 	Ordered     bool `json:"ordered,omitempty"`
 	NoReadahead bool `json:"no_readahead,omitempty"`
+	// Fill says the run was a fill (measureFill): Readers counts writers,
+	// and DeviceBytesPerUserByte is the bytes written to the DB's device
+	// per byte of keys and values committed (0 if it is not a block
+	// device).
+	Fill                   bool    `json:"fill,omitempty"`
+	DeviceBytesPerUserByte float64 `json:"device_bytes_per_user_byte,omitempty"`
 	// Died says why the run's process died, if it did; then nothing
 	// else is measured.
 	Died string `json:"died,omitempty"`
@@ -56,20 +60,15 @@ func (r result) opsPerSec() float64 { return float64(r.Ops) / r.Elapsed.Seconds(
 // runs readers goroutines on it for a second of warm-up and then
 // cfg.runtime.
 func measure(cfg *config, kind string, readers, keys int) (result, error) {
-	var fs vfs.FS = vfs.Default
-	var afs *pebblevfs.FS
-	if kind == aioFS {
-		var err error
-		if afs, err = pebblevfs.New(&pebblevfs.Options{NoReadahead: cfg.noReadahead}); err != nil {
-			return result{}, err
-		}
-		fs = afs
+	fs, closeFS, err := openFS(cfg, kind)
+	if err != nil {
+		return result{}, err
 	}
 	cache := pebble.NewCache(cfg.cache)
 	defer cache.Unref()
 	db, err := pebble.Open(cfg.dir, &pebble.Options{FS: fs, Cache: cache, Logger: quietLogger{}, ReadOnly: true, MaxOpenFiles: maxOpenFiles})
 	if err != nil {
-		return result{}, err
+		return result{}, errors.Join(err, closeFS())
 	}
 
 	var measuring, stop atomic.Bool
@@ -122,10 +121,7 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 	threads := peak()
 	stop.Store(true)
 	wg.Wait()
-	err = db.Close()
-	if afs != nil {
-		err = errors.Join(err, afs.Close())
-	}
+	err = errors.Join(db.Close(), closeFS())
 	if p := failed.Load(); p != nil {
 		return result{}, *p
 	}

@@ -16,6 +16,10 @@ func (r result) line() string {
 	if r.Died != "" {
 		return fmt.Sprintf("%-11s %3d readers: died: %s", r.FS, r.Readers, r.Died)
 	}
+	if r.Fill {
+		return fmt.Sprintf("%-11s %3d writers: %8.0f batches/s  p50 %s  p99 %s  p99.9 %s  CPU %s/batch  %d threads  %.2f device bytes per byte committed",
+			r.FS, r.Readers, r.opsPerSec(), µs(r.P50), µs(r.P99), µs(r.P999), µs(r.CPUPerOp), r.Threads, r.DeviceBytesPerUserByte)
+	}
 	return fmt.Sprintf("%-11s %3d readers: %8.0f ops/s  p50 %s  p99 %s  p99.9 %s  CPU %s/op  %d threads  %.2f block reads/op",
 		r.FS, r.Readers, r.opsPerSec(), µs(r.P50), µs(r.P99), µs(r.P999), µs(r.CPUPerOp), r.Threads, r.MissesPerOp)
 }
@@ -37,12 +41,23 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 	if cfg.noReadahead {
 		readahead = "; pebblevfs without read-ahead"
 	}
-	fmt.Fprintf(w, "workload: %.0f%% Gets of %s, %.0f%% scans of %d keys from one; block cache %d MiB; %d rounds of %v%s\n",
-		100*(1-cfg.scan), order, 100*cfg.scan, cfg.scanLen, cfg.cache>>20, cfg.rounds, cfg.runtime, readahead)
+	if cfg.fill {
+		fmt.Fprintf(w, "workload: fill: writers commit batches of %d keys of %d-byte values, each with Sync, into a new DB; an op is a batch; block cache %d MiB; %d rounds of %v%s\n",
+			fillBatch, cfg.value, cfg.cache>>20, cfg.rounds, cfg.runtime, readahead)
+	} else {
+		fmt.Fprintf(w, "workload: %.0f%% Gets of %s, %.0f%% scans of %d keys from one; block cache %d MiB; %d rounds of %v%s\n",
+			100*(1-cfg.scan), order, 100*cfg.scan, cfg.scanLen, cfg.cache>>20, cfg.rounds, cfg.runtime, readahead)
+	}
 	fmt.Fprintf(w, "machine: Linux %s, %d CPUs, GOMAXPROCS %d, %s\n\n", unix.ByteSliceToString(uts.Release[:]), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "fs\treaders\tops/s\tp50 µs\tp99 µs\tp99.9 µs\tCPU µs/op\tthreads\tblock reads/op\t")
+	goroutines, last := "readers", "block reads/op"
+	lastOf := func(r result) float64 { return r.MissesPerOp }
+	if cfg.fill {
+		goroutines, last = "writers", "device B/user B"
+		lastOf = func(r result) float64 { return r.DeviceBytesPerUserByte }
+	}
+	fmt.Fprintf(tw, "fs\t%s\tops/s\tp50 µs\tp99 µs\tp99.9 µs\tCPU µs/op\tthreads\t%s\t\n", goroutines, last)
 	for _, readers := range cfg.readers {
 		for _, kind := range fsKinds {
 			rs, deaths := survivors(pick(results, kind, readers))
@@ -57,7 +72,7 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 				median(rs, func(r result) float64 { return float64(r.P999) / 1e3 }),
 				median(rs, func(r result) float64 { return float64(r.CPUPerOp) / 1e3 }),
 				median(rs, func(r result) float64 { return float64(r.Threads) }),
-				median(rs, func(r result) float64 { return r.MissesPerOp }))
+				median(rs, lastOf))
 		}
 	}
 	tw.Flush()
@@ -71,7 +86,7 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	header := []string{"ratio"}
 	for _, readers := range cfg.readers {
-		header = append(header, fmt.Sprintf("%d readers", readers))
+		header = append(header, fmt.Sprintf("%d %s", readers, goroutines))
 	}
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, m := range []struct {
@@ -82,6 +97,7 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 		{"p99", func(r result) float64 { return float64(r.P99) }},
 		{"CPU/op", func(r result) float64 { return float64(r.CPUPerOp) }},
 		{"peak threads", func(r result) float64 { return float64(r.Threads) }},
+		{last, lastOf},
 	} {
 		row := []string{m.name}
 		for _, readers := range cfg.readers {

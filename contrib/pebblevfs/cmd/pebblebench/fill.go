@@ -1,0 +1,148 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/linuxaio/aio/contrib/pebblevfs"
+	"golang.org/x/sys/unix"
+)
+
+// fillBatch is the keys of each batch a fill commits.
+const fillBatch = 100
+
+// measureFill runs writers goroutines that commit batches of fillBatch keys
+// of cfg.value bytes each, every one with Sync, into a new DB beside
+// cfg.dir (removed before and after), while Pebble flushes and compacts,
+// for a second of warm-up and then cfg.runtime. An operation is a batch.
+func measureFill(cfg *config, kind string, writers int) (result, error) {
+	dir := cfg.dir + ".fill"
+	if err := os.RemoveAll(dir); err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	fs, closeFS, err := openFS(cfg, kind)
+	if err != nil {
+		return result{}, err
+	}
+	cache := pebble.NewCache(cfg.cache)
+	defer cache.Unref()
+	db, err := pebble.Open(dir, &pebble.Options{FS: fs, Cache: cache, Logger: quietLogger{}, MaxOpenFiles: maxOpenFiles})
+	if err != nil {
+		return result{}, errors.Join(err, closeFS())
+	}
+
+	var measuring, stop atomic.Bool
+	var failed atomic.Pointer[error]
+	lat := make([][]time.Duration, writers)
+	counts := make([]int64, writers)
+	var wg sync.WaitGroup
+	for g := range writers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(g), uint64(time.Now().UnixNano())))
+			fill := rand.NewChaCha8([32]byte{byte(g), 1})
+			v := make([]byte, cfg.value)
+			var samples []time.Duration
+			var n int64
+			for !stop.Load() {
+				b := db.NewBatch()
+				for range fillBatch {
+					_, _ = fill.Read(v)
+					_ = b.Set(key(rng.IntN(1<<30)), v, nil)
+				}
+				t := time.Now()
+				if err := b.Commit(pebble.Sync); err != nil {
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+				b.Close()
+				if measuring.Load() {
+					samples = append(samples, time.Since(t))
+					n++
+				}
+			}
+			lat[g], counts[g] = samples, n
+		})
+	}
+	time.Sleep(time.Second)
+	peak := startThreadSampler()
+	cpu0 := cpuTime()
+	written0 := deviceWritten(dir)
+	start := time.Now()
+	measuring.Store(true)
+	time.Sleep(cfg.runtime)
+	measuring.Store(false)
+	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
+	written := deviceWritten(dir) - written0
+	threads := peak()
+	stop.Store(true)
+	wg.Wait()
+	err = errors.Join(db.Close(), closeFS())
+	if p := failed.Load(); p != nil {
+		return result{}, *p
+	}
+	if err != nil {
+		return result{}, err
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	r := result{FS: kind, Readers: writers, Elapsed: elapsed, Threads: threads, Fill: true, NoReadahead: cfg.noReadahead}
+	for _, c := range counts {
+		r.Ops += c
+	}
+	if r.Ops > 0 {
+		r.P50, r.P99, r.P999 = percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999)
+		r.CPUPerOp = cpu / time.Duration(r.Ops)
+		if written0 >= 0 {
+			user := float64(r.Ops) * fillBatch * float64(cfg.value+len(key(0)))
+			r.DeviceBytesPerUserByte = float64(written) / user
+		}
+	}
+	return r, nil
+}
+
+// openFS returns the FS named kind and what closes it.
+func openFS(cfg *config, kind string) (vfs.FS, func() error, error) {
+	if kind != aioFS {
+		return vfs.Default, func() error { return nil }, nil
+	}
+	afs, err := pebblevfs.New(&pebblevfs.Options{NoReadahead: cfg.noReadahead})
+	if err != nil {
+		return nil, nil, err
+	}
+	return afs, afs.Close, nil
+}
+
+// deviceWritten returns the bytes written to the block device that holds
+// dir since it came up (its sectors written, from sysfs), or -1 if dir is
+// not on a block device.
+func deviceWritten(dir string) int64 {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return -1
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/sys/dev/block/%d:%d/stat", unix.Major(st.Dev), unix.Minor(st.Dev)))
+	if err != nil {
+		return -1
+	}
+	fields := strings.Fields(string(raw))
+	if len(fields) < 7 {
+		return -1
+	}
+	sectors, err := strconv.ParseInt(fields[6], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return sectors * 512
+}
