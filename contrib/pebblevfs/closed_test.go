@@ -153,6 +153,16 @@ var fileKinds = []fileKind{
 	{"created table", func(fs *FS, d closedTestDir) (vfs.File, error) {
 		return fs.Create(filepath.Join(d.dir, "000009.sst"), vfs.WriteCategoryUnspecified)
 	}},
+	{"created log", func(fs *FS, d closedTestDir) (vfs.File, error) {
+		return fs.Create(filepath.Join(d.dir, "000010.log"), vfs.WriteCategoryUnspecified)
+	}},
+	{"reused log", func(fs *FS, d closedTestDir) (vfs.File, error) {
+		name := filepath.Join(d.dir, "000011.log")
+		if err := os.WriteFile(name+".old", make([]byte, 10000), 0o644); err != nil {
+			return nil, err
+		}
+		return fs.ReuseForWrite(name+".old", name, vfs.WriteCategoryUnspecified)
+	}},
 	{"read-write", func(fs *FS, d closedTestDir) (vfs.File, error) {
 		return fs.OpenReadWrite(filepath.Join(d.dir, "readwrite"), vfs.WriteCategoryUnspecified)
 	}},
@@ -395,7 +405,7 @@ func TestCloseFSWithFilesOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created, err := fs.Create(filepath.Join(d.dir, "000003.log"), vfs.WriteCategoryUnspecified)
+	created, err := fs.Create(filepath.Join(d.dir, "MANIFEST-000003"), vfs.WriteCategoryUnspecified)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,11 @@ type Options struct {
 	// go through the page cache, instead of writing them with O_DIRECT
 	// through kernel AIO with write-behind.
 	BufferedWrites bool
+	// BufferedWAL sends the write-ahead logs (".log", created or recycled)
+	// to the wrapped FS, whose writes go through the page cache and whose
+	// syncs are fdatasync, instead of syncing them with one durable direct
+	// write each.
+	BufferedWAL bool
 	// BufferedSequentialReads sends the opens of tables and blob files
 	// with vfs.SequentialReadsOption (compactions, copies) to the wrapped
 	// FS, whose reads go through the page cache and its readahead, instead
@@ -61,11 +66,14 @@ type FS struct {
 	ra                 *readahead // nil with Options.NoReadahead
 	bufferedSequential bool
 	bufferedWrites     bool
+	bufferedWAL        bool
 
 	// directOpens counts the files opened for direct reads, directCreates
 	// those created for direct writes, fallbackOpens the tables and blob
 	// files whose filesystem refused O_DIRECT.
 	directOpens, directCreates, fallbackOpens atomic.Int64
+	// reusedLogs counts the logs recycled as direct logs.
+	reusedLogs atomic.Int64
 }
 
 var _ vfs.FS = (*FS)(nil)
@@ -98,7 +106,7 @@ func New(opts *Options) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebblevfs: %w", err)
 	}
-	fs := &FS{wrapped: o.FS, ctx: ctx, bufferedSequential: o.BufferedSequentialReads, bufferedWrites: o.BufferedWrites}
+	fs := &FS{wrapped: o.FS, ctx: ctx, bufferedSequential: o.BufferedSequentialReads, bufferedWrites: o.BufferedWrites, bufferedWAL: o.BufferedWAL}
 	if !o.NoReadahead {
 		fs.ra = newReadahead(int64(o.ReadaheadMemory))
 	}

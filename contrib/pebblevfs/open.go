@@ -55,9 +55,11 @@ func isTable(name string) bool {
 // Create creates the named file, truncating it if it exists. A table or
 // blob file is opened with O_DIRECT and written through kernel AIO with
 // write-behind (see directWriter), unless Options.BufferedWrites says
-// otherwise or its filesystem refuses O_DIRECT; everything else, and those,
-// is created by the wrapped FS, and its pages leave the page cache when it
-// is closed.
+// otherwise; a write-ahead log (".log") is opened with O_DIRECT and synced
+// with durable direct writes (see walFile), unless Options.BufferedWAL
+// says otherwise. Everything else, and those whose filesystem refuses
+// O_DIRECT, is created by the wrapped FS, and its pages leave the page
+// cache when it is closed.
 func (fs *FS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
 	if !fs.gate.enter() {
 		return nil, closedFSError("create", name)
@@ -74,8 +76,38 @@ func (fs *FS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, err
 		}
 		fs.fallbackOpens.Add(1)
 	}
+	if isLog(name) && !fs.bufferedWAL {
+		f, err := fs.openWAL(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
+		if f != nil || err != nil {
+			return f, err
+		}
+	}
 	f, err := fs.wrapped.Create(name, category)
 	return wrapWrittenFile(name, f, err)
+}
+
+// isLog reports whether name is a write-ahead log.
+func isLog(name string) bool { return strings.HasSuffix(name, ".log") }
+
+// openWAL opens the log name with flag and O_DIRECT as a walFile. If its
+// filesystem refuses O_DIRECT it returns neither a file nor an error, and
+// the caller goes to the wrapped FS.
+func (fs *FS) openWAL(name string, flag int) (vfs.File, error) {
+	af, err := fs.ctx.OpenFile(name, flag, 0o666)
+	if errors.Is(err, syscall.EINVAL) {
+		fs.fallbackOpens.Add(1)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	f, err := newWALFile(af, &fs.gate)
+	if err != nil {
+		af.Close()
+		return nil, err
+	}
+	fs.directCreates.Add(1)
+	return f, nil
 }
 
 // OpenReadWrite opens the named file for reading and writing through the
@@ -89,13 +121,33 @@ func (fs *FS) OpenReadWrite(name string, category vfs.DiskWriteCategory, opts ..
 	return wrapWrittenFile(name, f, err)
 }
 
-// ReuseForWrite renames oldname to newname and opens it for writing through
-// the wrapped FS; its pages leave the page cache when it is closed.
+// ReuseForWrite renames oldname to newname and opens it for writing from
+// its start. A write-ahead log (".log") is opened with O_DIRECT and synced
+// with durable direct writes (see walFile), unless Options.BufferedWAL
+// says otherwise or its filesystem refuses O_DIRECT; other files, and
+// those, go through the wrapped FS, and their pages leave the page cache
+// when they are closed.
 func (fs *FS) ReuseForWrite(oldname, newname string, category vfs.DiskWriteCategory) (vfs.File, error) {
 	if !fs.gate.enter() {
 		return nil, closedFSLinkError("reuse", oldname, newname)
 	}
 	defer fs.gate.leave()
+	if isLog(newname) && !fs.bufferedWAL {
+		if err := fs.wrapped.Rename(oldname, newname); err != nil {
+			return nil, err
+		}
+		f, err := fs.openWAL(newname, os.O_RDWR|os.O_CREATE)
+		if f != nil {
+			fs.reusedLogs.Add(1)
+		}
+		if f != nil || err != nil {
+			return f, err
+		}
+		// The filesystem refuses O_DIRECT: the wrapped FS reuses the
+		// file, renamed already, as its own ReuseForWrite would.
+		f, err = fs.wrapped.OpenReadWrite(newname, category)
+		return wrapWrittenFile(newname, f, err)
+	}
 	f, err := fs.wrapped.ReuseForWrite(oldname, newname, category)
 	return wrapWrittenFile(newname, f, err)
 }

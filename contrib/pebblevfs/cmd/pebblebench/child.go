@@ -55,6 +55,9 @@ func measureInChild(cfg *config, kind string, readers int) (result, error) {
 	if cfg.fill {
 		args = append(args, "-fill", "-value", strconv.Itoa(cfg.value))
 	}
+	if cfg.buffered != "" {
+		args = append(args, "-buffered", cfg.buffered)
+	}
 	if cfg.profile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s.%d", cfg.profile, kind, readers))
 	}

@@ -97,7 +97,7 @@ func measureFill(cfg *config, kind string, writers int) (result, error) {
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	r := result{FS: kind, Readers: writers, Elapsed: elapsed, Threads: threads, Fill: true, NoReadahead: cfg.noReadahead}
+	r := result{FS: kind, Readers: writers, Elapsed: elapsed, Threads: threads, Fill: true, NoReadahead: cfg.noReadahead, Buffered: cfg.buffered}
 	for _, c := range counts {
 		r.Ops += c
 	}
@@ -117,11 +117,36 @@ func openFS(cfg *config, kind string) (vfs.FS, func() error, error) {
 	if kind != aioFS {
 		return vfs.Default, func() error { return nil }, nil
 	}
-	afs, err := pebblevfs.New(&pebblevfs.Options{NoReadahead: cfg.noReadahead})
+	opts, err := aioOptions(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	afs, err := pebblevfs.New(opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	return afs, afs.Close, nil
+}
+
+// aioOptions returns pebblevfs's options for -readahead and -buffered.
+func aioOptions(cfg *config) (*pebblevfs.Options, error) {
+	opts := &pebblevfs.Options{NoReadahead: cfg.noReadahead}
+	if cfg.buffered == "" {
+		return opts, nil
+	}
+	for _, part := range strings.Split(cfg.buffered, ",") {
+		switch strings.TrimSpace(part) {
+		case "wal":
+			opts.BufferedWAL = true
+		case "tables":
+			opts.BufferedWrites = true
+		case "sequential":
+			opts.BufferedSequentialReads = true
+		default:
+			return nil, fmt.Errorf("-buffered %q: want a comma list of wal, tables and sequential", cfg.buffered)
+		}
+	}
+	return opts, nil
 }
 
 // deviceWritten returns the bytes written to the block device that holds

@@ -8,8 +8,8 @@
 // -scan of the operations, scans (-scanlen keys from a key), for -runtime
 // after a second of warm-up. The keys are random, or with -order
 // sequential, each reader's next key after its last, from a random one.
-// -readahead=false turns pebblevfs's read-ahead off, to measure what it
-// does. With -fill it writes instead: -readers goroutines commit batches of
+// -readahead=false turns pebblevfs's read-ahead off, and -buffered sends
+// some of its parts through the page cache, to measure what each does. With -fill it writes instead: -readers goroutines commit batches of
 // 100 keys with -value bytes each, every batch with Sync, into a new DB
 // beside -dir, while Pebble flushes and compacts; an operation is then a
 // batch, and the report adds the bytes written to the device per byte
@@ -48,11 +48,14 @@ type config struct {
 	fill    bool // writers commit synced batches into a new DB
 	// noReadahead turns pebblevfs's read-ahead off (Options.NoReadahead).
 	noReadahead bool
-	value       int
-	loadOnly    bool
-	fsOnly      string
-	profile     string
-	child       bool
+	// buffered is -buffered: the parts of pebblevfs sent to the page
+	// cache instead (wal, tables, sequential), comma-separated.
+	buffered string
+	value    int
+	loadOnly bool
+	fsOnly   string
+	profile  string
+	child    bool
 	// maxThreads is the OS thread limit of each run (debug.SetMaxThreads);
 	// 0 leaves Go's default, 10,000.
 	maxThreads int
@@ -85,6 +88,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&cfg.scanLen, "scanlen", 10, "`keys` read by a short scan")
 	fs.StringVar(&order, "order", "random", "`order` of the keys each reader reads: random, or sequential from a random key")
 	fs.BoolVar(&cfg.fill, "fill", false, "write instead of reading: -readers goroutines commit synced batches of 100 keys into a new DB beside -dir")
+	fs.StringVar(&cfg.buffered, "buffered", "", "comma `list` of pebblevfs's parts to send through the page cache instead: wal (Options.BufferedWAL), tables (BufferedWrites), sequential (BufferedSequentialReads)")
 	fs.BoolVar(&readahead, "readahead", true, "let pebblevfs read ahead (false: Options.NoReadahead)")
 	fs.IntVar(&cfg.value, "value", 1024, "`bytes` of each value when the DB is built")
 	fs.BoolVar(&cfg.loadOnly, "load", false, "only build the DB (if needed) and exit")
@@ -103,6 +107,9 @@ func parseFlags(args []string) (*config, error) {
 		return nil, fmt.Errorf("-order %q: want random or sequential", order)
 	}
 	cfg.noReadahead = !readahead
+	if _, err := aioOptions(cfg); err != nil {
+		return nil, err
+	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: every setting is a flag", fs.Arg(0))
 	}

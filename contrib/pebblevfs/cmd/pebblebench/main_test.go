@@ -29,6 +29,7 @@ func TestParseFlagsRejectsBadValues(t *testing.T) {
 		{"-dir", "x", "extra"},
 		{"-dir", "x", "-maxthreads", "-1"},
 		{"-dir", "x", "-order", "backwards"},
+		{"-dir", "x", "-buffered", "wal,reads"},
 	} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("parseFlags(%q) succeeded", args)
@@ -128,7 +129,7 @@ func TestReportsDeath(t *testing.T) {
 // test directory is on a block device.
 func TestFill(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
-	cfg := &config{dir: dir, size: 1 << 20, readers: []int{2}, rounds: 1, runtime: 500 * time.Millisecond, cache: 8 << 20, scanLen: 1, value: 1024, fill: true}
+	cfg := &config{dir: dir, size: 1 << 20, readers: []int{2}, rounds: 1, runtime: 500 * time.Millisecond, cache: 8 << 20, scanLen: 1, value: 1024, fill: true, buffered: "wal,tables"}
 	onDevice := deviceWritten(filepath.Dir(dir)) >= 0
 	var results []result
 	for _, kind := range fsKinds {
@@ -136,7 +137,7 @@ func TestFill(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
 		}
-		if !r.Fill || r.Readers != 2 || r.Ops == 0 || r.P50 <= 0 || (onDevice && r.DeviceBytesPerUserByte <= 0) {
+		if !r.Fill || r.Buffered != cfg.buffered || r.Readers != 2 || r.Ops == 0 || r.P50 <= 0 || (onDevice && r.DeviceBytesPerUserByte <= 0) {
 			t.Fatalf("%s fill: %+v", kind, r)
 		}
 		results = append(results, r)

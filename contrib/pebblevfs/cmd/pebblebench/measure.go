@@ -39,10 +39,11 @@ type result struct {
 	// MissesPerOp is the block cache's misses per operation: the blocks
 	// each read from the file.
 	MissesPerOp float64 `json:"cache_misses_per_op"`
-	// Ordered and NoReadahead are the run's -order sequential and
-	// -readahead=false, as the child saw them.
-	Ordered     bool `json:"ordered,omitempty"`
-	NoReadahead bool `json:"no_readahead,omitempty"`
+	// Ordered, NoReadahead and Buffered are the run's -order sequential,
+	// -readahead=false and -buffered, as the child saw them.
+	Ordered     bool   `json:"ordered,omitempty"`
+	NoReadahead bool   `json:"no_readahead,omitempty"`
+	Buffered    string `json:"buffered,omitempty"`
 	// Fill says the run was a fill (measureFill): Readers counts writers,
 	// and DeviceBytesPerUserByte is the bytes written to the DB's device
 	// per byte of keys and values committed (0 if it is not a block
@@ -130,7 +131,7 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	r := result{FS: kind, Readers: readers, Elapsed: elapsed, Threads: threads, Ordered: cfg.ordered, NoReadahead: cfg.noReadahead}
+	r := result{FS: kind, Readers: readers, Elapsed: elapsed, Threads: threads, Ordered: cfg.ordered, NoReadahead: cfg.noReadahead, Buffered: cfg.buffered}
 	for _, c := range counts {
 		r.Ops += c
 	}

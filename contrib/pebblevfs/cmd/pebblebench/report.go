@@ -41,6 +41,9 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 	if cfg.noReadahead {
 		readahead = "; pebblevfs without read-ahead"
 	}
+	if cfg.buffered != "" {
+		readahead += "; pebblevfs with " + cfg.buffered + " through the page cache"
+	}
 	if cfg.fill {
 		fmt.Fprintf(w, "workload: fill: writers commit batches of %d keys of %d-byte values, each with Sync, into a new DB; an op is a batch; block cache %d MiB; %d rounds of %v%s\n",
 			fillBatch, cfg.value, cfg.cache>>20, cfg.rounds, cfg.runtime, readahead)
