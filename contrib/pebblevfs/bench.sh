@@ -21,6 +21,9 @@
 #   PEBBLE_ONE_READER  1 (the default) also runs one reader: Gets in key order,
 #                      scans of 1,000 keys, and random Gets with 64 MiB and
 #                      512 MiB of block cache; 0 skips them
+#   PEBBLE_YCSB        1 (the default) also runs YCSB A and B with 64 goroutines,
+#                      with 64 MiB and 512 MiB of block cache; their updates
+#                      change the DB (its keys stay); 0 skips them
 #   PEBBLE_FILL        1 (the default) also runs a fill: 16 writers commit
 #                      synced batches of 100 keys into a new DB beside
 #                      PEBBLE_RUN_DIR; 0 skips it
@@ -106,6 +109,13 @@ if [ "${PEBBLE_ONE_READER:-1}" = 1 ]; then
 		echo
 		# shellcheck disable=SC2086 # split into flags on purpose
 		bench -readers 1 $series
+	done
+fi
+if [ "${PEBBLE_YCSB:-1}" = 1 ]; then
+	for series in "-ycsb a" "-ycsb b" "-ycsb a -cache $((512 << 20))" "-ycsb b -cache $((512 << 20))"; do
+		echo
+		# shellcheck disable=SC2086 # split into flags on purpose
+		bench -readers 64 $series
 	done
 fi
 if [ "${PEBBLE_FILL:-1}" = 1 ]; then

@@ -58,6 +58,9 @@ func measureInChild(cfg *config, kind string, readers int) (result, error) {
 	if cfg.buffered != "" {
 		args = append(args, "-buffered", cfg.buffered)
 	}
+	if cfg.ycsb != "" {
+		args = append(args, "-ycsb", cfg.ycsb, "-value", strconv.Itoa(cfg.value))
+	}
 	if cfg.profile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s.%d", cfg.profile, kind, readers))
 	}

@@ -8,7 +8,11 @@
 // -scan of the operations, scans (-scanlen keys from a key), for -runtime
 // after a second of warm-up. The keys are random, or with -order
 // sequential, each reader's next key after its last, from a random one.
-// -readahead=false turns pebblevfs's read-ahead off, and -buffered sends
+// With -ycsb a or b each operation is a Get or, for half of them (a) or one
+// in twenty (b), an update of the key without Sync, on Zipf-distributed
+// keys, as in YCSB's workloads A and B; the DB is then opened for writing
+// and changed. -readahead=false turns pebblevfs's read-ahead off, and
+// -buffered sends
 // some of its parts through the page cache, to measure what each does. With -fill it writes instead: -readers goroutines commit batches of
 // 100 keys with -value bytes each, every batch with Sync, into a new DB
 // beside -dir, while Pebble flushes and compacts; an operation is then a
@@ -44,8 +48,9 @@ type config struct {
 	cache   int64
 	scan    float64
 	scanLen int
-	ordered bool // each reader reads keys in order
-	fill    bool // writers commit synced batches into a new DB
+	ordered bool   // each reader reads keys in order
+	fill    bool   // writers commit synced batches into a new DB
+	ycsb    string // "a" or "b": YCSB's workload, or "" for reads
 	// noReadahead turns pebblevfs's read-ahead off (Options.NoReadahead).
 	noReadahead bool
 	// buffered is -buffered: the parts of pebblevfs sent to the page
@@ -88,6 +93,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&cfg.scanLen, "scanlen", 10, "`keys` read by a short scan")
 	fs.StringVar(&order, "order", "random", "`order` of the keys each reader reads: random, or sequential from a random key")
 	fs.BoolVar(&cfg.fill, "fill", false, "write instead of reading: -readers goroutines commit synced batches of 100 keys into a new DB beside -dir")
+	fs.StringVar(&cfg.ycsb, "ycsb", "", "YCSB `workload` instead of reads: a (50% Gets, 50% updates) or b (95% Gets), on Zipf-distributed keys, updating the DB")
 	fs.StringVar(&cfg.buffered, "buffered", "", "comma `list` of pebblevfs's parts to send through the page cache instead: wal (Options.BufferedWAL), tables (BufferedWrites), sequential (BufferedSequentialReads)")
 	fs.BoolVar(&readahead, "readahead", true, "let pebblevfs read ahead (false: Options.NoReadahead)")
 	fs.IntVar(&cfg.value, "value", 1024, "`bytes` of each value when the DB is built")
@@ -105,6 +111,9 @@ func parseFlags(args []string) (*config, error) {
 		cfg.ordered = true
 	default:
 		return nil, fmt.Errorf("-order %q: want random or sequential", order)
+	}
+	if cfg.ycsb != "" && ycsbReads[cfg.ycsb] == 0 {
+		return nil, fmt.Errorf("-ycsb %q: want a or b", cfg.ycsb)
 	}
 	cfg.noReadahead = !readahead
 	if _, err := aioOptions(cfg); err != nil {

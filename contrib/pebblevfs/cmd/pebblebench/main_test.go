@@ -30,6 +30,7 @@ func TestParseFlagsRejectsBadValues(t *testing.T) {
 		{"-dir", "x", "-maxthreads", "-1"},
 		{"-dir", "x", "-order", "backwards"},
 		{"-dir", "x", "-buffered", "wal,reads"},
+		{"-dir", "x", "-ycsb", "c"},
 	} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("parseFlags(%q) succeeded", args)
@@ -74,10 +75,21 @@ func TestRunsBothFS(t *testing.T) {
 		t.Fatalf("report:\n%s", out.String())
 	}
 
+	// YCSB A updates: the child runs it, and the DB still reads.
+	cfg.ycsb = "a"
+	r, err := measureInChild(cfg, aioFS, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Ops == 0 || r.YCSB != "a" {
+		t.Fatalf("a run with -ycsb a: %+v", r)
+	}
+	cfg.ycsb = ""
+
 	// Gets in key order, without read-ahead: the child runs what it is
 	// told.
 	cfg.ordered, cfg.noReadahead = true, true
-	r, err := measureInChild(cfg, aioFS, 1)
+	r, err = measureInChild(cfg, aioFS, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -44,6 +45,7 @@ type result struct {
 	Ordered     bool   `json:"ordered,omitempty"`
 	NoReadahead bool   `json:"no_readahead,omitempty"`
 	Buffered    string `json:"buffered,omitempty"`
+	YCSB        string `json:"ycsb,omitempty"`
 	// Fill says the run was a fill (measureFill): Readers counts writers,
 	// and DeviceBytesPerUserByte is the bytes written to the DB's device
 	// per byte of keys and values committed (0 if it is not a block
@@ -67,7 +69,8 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 	}
 	cache := pebble.NewCache(cfg.cache)
 	defer cache.Unref()
-	db, err := pebble.Open(cfg.dir, &pebble.Options{FS: fs, Cache: cache, Logger: quietLogger{}, ReadOnly: true, MaxOpenFiles: maxOpenFiles})
+	// A YCSB run updates keys: the DB is opened for writing.
+	db, err := pebble.Open(cfg.dir, &pebble.Options{FS: fs, Cache: cache, Logger: quietLogger{}, ReadOnly: cfg.ycsb == "", MaxOpenFiles: maxOpenFiles})
 	if err != nil {
 		return result{}, errors.Join(err, closeFS())
 	}
@@ -80,20 +83,28 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 	for g := range readers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(g), uint64(time.Now().UnixNano())))
+			zipf := rand.NewZipf(rng, ycsbSkew, 1, uint64(keys-1))
+			value := make([]byte, cfg.value)
 			var samples []time.Duration
 			var n int64
 			i := rng.IntN(keys)
 			for !stop.Load() {
-				if cfg.ordered {
+				switch {
+				case cfg.ycsb != "":
+					i = scatter(zipf.Uint64(), keys)
+				case cfg.ordered:
 					i = (i + 1) % keys
-				} else {
+				default:
 					i = rng.IntN(keys)
 				}
 				t := time.Now()
 				var err error
-				if rng.Float64() < cfg.scan {
+				switch {
+				case cfg.ycsb != "" && rng.Float64() >= ycsbReads[cfg.ycsb]:
+					err = update(db, i, rng, value)
+				case rng.Float64() < cfg.scan:
 					err = scan(db, i, cfg.scanLen)
-				} else {
+				default:
 					err = get(db, i)
 				}
 				if err != nil {
@@ -131,7 +142,7 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	r := result{FS: kind, Readers: readers, Elapsed: elapsed, Threads: threads, Ordered: cfg.ordered, NoReadahead: cfg.noReadahead, Buffered: cfg.buffered}
+	r := result{FS: kind, Readers: readers, Elapsed: elapsed, Threads: threads, Ordered: cfg.ordered, NoReadahead: cfg.noReadahead, Buffered: cfg.buffered, YCSB: cfg.ycsb}
 	for _, c := range counts {
 		r.Ops += c
 	}
@@ -141,6 +152,30 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 		r.MissesPerOp = float64(misses) / float64(r.Ops)
 	}
 	return r, nil
+}
+
+// YCSB's workloads A and B: the fraction of operations that read; the
+// rest update.
+var ycsbReads = map[string]float64{"a": 0.50, "b": 0.95}
+
+// ycsbSkew is the exponent of the keys' Zipf distribution: the most
+// popular keys take most operations, as in YCSB (whose constant, 0.99, is
+// below what math/rand's Zipf accepts).
+const ycsbSkew = 1.1
+
+// scatter maps the rank of a key in popularity to a key, so that the
+// popular keys are spread over the DB, as YCSB's scrambled Zipf does.
+func scatter(rank uint64, keys int) int {
+	return int((rank * 0x9e3779b97f4a7c15 >> 11) % uint64(keys))
+}
+
+// update sets key i to value, filled with new random bytes, without Sync,
+// as YCSB's updates are.
+func update(db *pebble.DB, i int, rng *rand.Rand, value []byte) error {
+	for j := 0; j+8 <= len(value); j += 8 {
+		binary.LittleEndian.PutUint64(value[j:], rng.Uint64())
+	}
+	return db.Set(key(i), value, pebble.NoSync)
 }
 
 func get(db *pebble.DB, i int) error {

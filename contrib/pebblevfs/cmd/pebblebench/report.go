@@ -44,7 +44,10 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 	if cfg.buffered != "" {
 		readahead += "; pebblevfs with " + cfg.buffered + " through the page cache"
 	}
-	if cfg.fill {
+	if cfg.ycsb != "" {
+		fmt.Fprintf(w, "workload: YCSB %s: %.0f%% Gets, %.0f%% updates without Sync, Zipf-distributed keys; block cache %d MiB; %d rounds of %v%s\n",
+			strings.ToUpper(cfg.ycsb), 100*ycsbReads[cfg.ycsb], 100*(1-ycsbReads[cfg.ycsb]), cfg.cache>>20, cfg.rounds, cfg.runtime, readahead)
+	} else if cfg.fill {
 		fmt.Fprintf(w, "workload: fill: writers commit batches of %d keys of %d-byte values, each with Sync, into a new DB; an op is a batch; block cache %d MiB; %d rounds of %v%s\n",
 			fillBatch, cfg.value, cfg.cache>>20, cfg.rounds, cfg.runtime, readahead)
 	} else {
