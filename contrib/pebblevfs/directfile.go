@@ -3,6 +3,8 @@ package pebblevfs
 import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/linuxaio/aio"
+	"io"
+	"sync"
 )
 
 // A directFile is a table or blob file opened with O_DIRECT, read through
@@ -19,6 +21,9 @@ type directFile struct {
 	fs   *gate   // the FS's: once it is closed, the file fails as its reads do
 	ra   *raFile // its read-ahead, or nil
 	gate gate
+
+	mu  sync.Mutex // held by Read, for off
+	off int64      // where the next Read reads
 }
 
 var _ vfs.File = (*directFile)(nil)
@@ -46,12 +51,20 @@ func (f *directFile) Close() error {
 	})
 }
 
-// Read reads from the file's offset through kernel AIO.
+// Read reads from the file's offset, as ReadAt does, and moves the offset:
+// a file read to its end with Read, as vfs.Copy reads, is read ahead too.
 func (f *directFile) Read(p []byte) (int, error) {
 	if err := f.check("read"); err != nil {
 		return 0, err
 	}
-	return f.file.Read(p)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, err := f.ReadAt(p, f.off)
+	f.off += int64(n)
+	if n > 0 && err == io.EOF {
+		err = nil // the next Read says so
+	}
+	return n, err
 }
 
 // ReadAt reads len(p) bytes at off: what windows read ahead hold, and the

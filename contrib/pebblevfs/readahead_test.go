@@ -348,3 +348,22 @@ func TestReadaheadTwin(t *testing.T) {
 	}
 	waitHeld(t, fs, 0)
 }
+
+// TestReadaheadRead reads a table opened for sequential reads with Read, as
+// vfs.Copy does: the bytes are the file's, in order, to io.EOF, and are
+// taken from read-ahead.
+func TestReadaheadRead(t *testing.T) {
+	fs := newFS(t)
+	name, data := testTable(t, fs, "000001.sst", 2<<20+321)
+	f := openDirect(t, fs, name, vfs.SequentialReadsOption)
+	got, err := io.ReadAll(f)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("ReadAll = %d bytes, %v; want the file's %d", len(got), err, len(data))
+	}
+	if n, err := f.Read(make([]byte, 10)); n != 0 || err != io.EOF {
+		t.Fatalf("Read at the end = %d, %v; want io.EOF", n, err)
+	}
+	if served := fs.ra.served.Load(); served < int64(len(data))*9/10 {
+		t.Errorf("Read took %d of %d bytes from read-ahead, want 90%% or more", served, len(data))
+	}
+}
