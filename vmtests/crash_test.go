@@ -143,6 +143,10 @@ type crashBuild struct {
 	// guestPackage is the package the guest test binary is of, under which
 	// the guest's gouinit finds and runs it.
 	guestPackage string
+	// recoverReplayed recovers, on the host, what the guest wrote on the
+	// file system mounted on its argument (a replayed image), as the
+	// guest's next boot would, and returns what it found.
+	recoverReplayed func(mnt string) (crashlog.Recovery, error)
 }
 
 // buildCrash builds, in dir, what the boots of goarch use, with the log's
@@ -150,6 +154,7 @@ type crashBuild struct {
 func buildCrash(t *testing.T, goarch, dir string) *crashBuild {
 	b := buildCrashVM(t, goarch, dir)
 	b.guestPackage = crashGuestPackage
+	b.recoverReplayed = recoverLog
 	b.binary = filepath.Join(dir, "crashguest.test")
 	if err := buildTest(crashGuestPackage, b.binary, goarch); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ package vmtests
 // writes, so this is what checks that Pebble's durability holds on them.
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,12 +21,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/linuxaio/aio/vmtests/internal/crashlog"
 )
 
 // pebbleCrashConfigs are the series of kills: both of QEMU's cache modes.
 var pebbleCrashConfigs = []crashConfig{
 	{"pebble-amd64-cache-none", "amd64", "none", 5, false},
 	{"pebble-amd64-cache-writeback", "amd64", "writeback", 5, false},
+	{"pebble-amd64-replay", "amd64", "writeback", 2, true},
 }
 
 const pebbleGuestPackage = "github.com/linuxaio/aio/contrib/pebblevfs/internal/vmcrash"
@@ -75,9 +79,19 @@ func TestPebbleCrash(t *testing.T) {
 				if err := buildPebbleGuest(b.binary, c.goarch); err != nil {
 					t.Fatal(err)
 				}
+				b.recoverReplayed = func(mnt string) (crashlog.Recovery, error) { return recoverPebble(b.binary, mnt) }
 			}
-			st = crashSeries(t, c, b, logs)
+			if c.replay {
+				st = replaySeries(t, c, b, logs)
+			} else {
+				st = crashSeries(t, c, b, logs)
+			}
 		})
+		if c.replay {
+			summary = append(summary, fmt.Sprintf("%-30s %-24s %5d boots %8d batches acknowledged %6d flushes, %d crash states replayed and recovered, %d batches missing  %v",
+				c.name, st.kernel, st.kills, st.acked, st.flushes, st.checked, st.lost, time.Since(start).Round(time.Second)))
+			continue
+		}
 		summary = append(summary, fmt.Sprintf("%-30s %-24s %5d kills %8d batches acknowledged %8d recovered at the last boot %5d lost  %v",
 			c.name, st.kernel, st.kills, st.acked, st.recovered, st.lost, time.Since(start).Round(time.Second)))
 	}
@@ -96,4 +110,27 @@ func buildPebbleGuest(out, goarch string) error {
 		return fmt.Errorf("%v: %v\n%s", cmd, err, b)
 	}
 	return nil
+}
+
+// recoverPebble opens the guest's DB on the file system mounted on mnt with
+// the guest's test binary, run on the host (it is built for the host's
+// architecture), which prints what it found as JSON.
+func recoverPebble(binary, mnt string) (crashlog.Recovery, error) {
+	var r crashlog.Recovery
+	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), "PEBBLEVFS_RECOVER_DIR="+filepath.Join(mnt, "pebble"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return r, fmt.Errorf("opening the DB: %v: %s%s", err, out, stderr.String())
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		return r, fmt.Errorf("the DB's recovery report %q: %w", line, err)
+	}
+	if len(r.PerWriter) != crashlog.Writers {
+		return r, fmt.Errorf("the DB's recovery report has %d writers, want %d", len(r.PerWriter), crashlog.Writers)
+	}
+	return r, nil
 }

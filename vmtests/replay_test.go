@@ -202,7 +202,7 @@ type replayStats struct {
 // image as it was when the log began, and checks the log's recovery in up
 // to n of the crash states of planReplay, spread evenly, and at the end of
 // the write log. work is a directory for the images and the mount point.
-func replayFlushPoints(t *testing.T, base, wlog, work string, n int) replayStats {
+func replayFlushPoints(t *testing.T, b *crashBuild, base, wlog, work string, n int) replayStats {
 	t.Helper()
 	log, err := os.Open(wlog)
 	if err != nil {
@@ -234,7 +234,7 @@ func replayFlushPoints(t *testing.T, base, wlog, work string, n int) replayStats
 	defer img.Close()
 	check := func(name string, p replayPoint) {
 		st.checked++
-		required, short := checkReplayed(t, name, img, work, p.required)
+		required, short := checkReplayed(t, b, name, img, work, p.required)
 		st.required, st.short = max(st.required, required), max(st.short, short)
 	}
 	points := spread(all, n)
@@ -275,7 +275,7 @@ func replayFlushPoints(t *testing.T, base, wlog, work string, n int) replayStats
 // unless every record of marked is there and every record checks. It
 // returns how many records marked counts, and how many of them were not
 // recovered.
-func checkReplayed(t *testing.T, point string, img *os.File, work string, marked []int) (required, short int) {
+func checkReplayed(t *testing.T, b *crashBuild, point string, img *os.File, work string, marked []int) (required, short int) {
 	t.Helper()
 	snap := filepath.Join(work, "snapshot.img")
 	if err := copyFile(snap, img.Name()); err != nil {
@@ -293,13 +293,10 @@ func checkReplayed(t *testing.T, point string, img *os.File, work string, marked
 			t.Fatalf("%s: umount %s: %v: %s", point, mnt, err, out)
 		}
 	}()
-	l, r, err := crashlog.Recover(filepath.Join(mnt, "wal.log"))
+	r, err := b.recoverReplayed(mnt)
 	if err != nil {
-		t.Errorf("%s: recovering the log: %v", point, err)
+		t.Errorf("%s: %v", point, err)
 		return 0, 0
-	}
-	if err := l.Close(); err != nil {
-		t.Errorf("%s: closing the recovered log: %v", point, err)
 	}
 	if r.Bad > 0 {
 		t.Errorf("%s: the recovered log has %d records that do not check; the first: %s", point, r.Bad, r.Problem)
@@ -316,6 +313,19 @@ func checkReplayed(t *testing.T, point string, img *os.File, work string, marked
 		t.Errorf("%s: %d of the %d records acknowledged before the next flush were not recovered (%s)", point, short, required, strings.Join(missing, ", "))
 	}
 	return required, short
+}
+
+// recoverLog recovers the log's guest's log on the file system mounted on
+// mnt, as its next boot would, and returns what it found.
+func recoverLog(mnt string) (crashlog.Recovery, error) {
+	l, r, err := crashlog.Recover(filepath.Join(mnt, "wal.log"))
+	if err != nil {
+		return r, fmt.Errorf("recovering the log: %w", err)
+	}
+	if err := l.Close(); err != nil {
+		return r, fmt.Errorf("closing the recovered log: %w", err)
+	}
+	return r, nil
 }
 
 // replayPointsFromEnv returns how many flush points a replay checks.
@@ -418,7 +428,7 @@ func replaySeries(t *testing.T, c crashConfig, b *crashBuild, logs string) crash
 		st.acked += n
 
 		replayStart := time.Now()
-		rs := replayFlushPoints(t, base, wlog, dir, points)
+		rs := replayFlushPoints(t, b, base, wlog, dir, points)
 		st.flushes += rs.flushes
 		st.checked += rs.checked
 		st.lost += rs.short

@@ -9,17 +9,26 @@
 // the same way: the JSON of recovered.json has that package's Recovery
 // fields, and acks has a line "writer counter" per acknowledged batch.
 //
-// It is built with the tag pebblecrash, by the host, and runs only in the
-// VM.
+// In the replay run it commits for replayTime, writing after each batch of
+// acknowledgements a mark of what was acknowledged to the ext4 disk, in
+// crashlog's format (mark.go), then closes the DB; the host replays the
+// disk's writes to flush points and runs this binary on each (see TestMain),
+// which opens the DB there and prints what it found.
+//
+// It is built with the tag pebblecrash, by the host, and TestCrash runs
+// only in the VM.
 package vmcrash
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,7 +36,9 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/linuxaio/aio"
 	"github.com/linuxaio/aio/contrib/pebblevfs"
+	"golang.org/x/sys/unix"
 )
 
 // What the guest shares with the host: the directories, the kernel command
@@ -38,11 +49,18 @@ const (
 	ext4Mount     = "/mnt/aio-ext4"
 	modeParam     = "aio.crash"
 	modeRecover   = "recover"
+	modeReplay    = "replay"
+	markFile      = "acks.mark"
+	markSize      = 512
 	recoveredFile = "recovered.json"
 	appendingFile = "appending"
 	acksFile      = "acks"
 	writers       = 24
 )
+
+// replayTime is how long the guest commits in the replay run, as
+// crashlog.ReplayAppendTime.
+const replayTime = 3 * time.Second
 
 // keysPerBatch is the keys of each batch; a batch counts as there only if
 // all are, with their values.
@@ -117,11 +135,19 @@ func TestCrash(t *testing.T) {
 		}
 		clear(r.PerWriter)
 	}
-	if bootMode() == modeRecover {
+	mode := bootMode()
+	if mode == modeRecover {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
 		return
+	}
+	var marks *marker
+	if mode == modeReplay {
+		if marks, err = newMarker(filepath.Join(ext4Mount, markFile)); err != nil {
+			t.Fatal(err)
+		}
+		defer marks.f.Close()
 	}
 
 	acks, err := os.Create(filepath.Join(sharedDir, acksFile))
@@ -133,11 +159,11 @@ func TestCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	acked := make(chan [2]int, 1024)
-	var failed atomic.Bool
+	var failed, stop atomic.Bool
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
-			for c := r.PerWriter[w]; ; c++ {
+			for c := r.PerWriter[w]; !stop.Load(); c++ {
 				b := db.NewBatch()
 				for k := range keysPerBatch {
 					b.Set(batchKey(w, c, k), batchValue(w, c, k), nil)
@@ -152,29 +178,140 @@ func TestCrash(t *testing.T) {
 			}
 		})
 	}
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	// The host kills the VM; in the replay run the writers stop after
+	// replayTime.
 	deadline := time.After(2 * time.Minute)
+	var stopAt <-chan time.Time
+	if marks != nil {
+		stopAt = time.After(replayTime)
+	}
+	counts := slices.Clone(r.PerWriter)
 	var line strings.Builder
-	for !failed.Load() {
+	take := func(a [2]int) {
+		fmt.Fprintf(&line, "%d %d\n", a[0], a[1])
+		counts[a[0]] = a[1] + 1
+	}
+	for finished := false; !finished && !failed.Load(); {
 		line.Reset()
 		select {
 		case a := <-acked:
-			fmt.Fprintf(&line, "%d %d\n", a[0], a[1])
+			take(a)
+		case <-stopAt:
+			stop.Store(true)
+			stopAt = nil
+			continue
+		case <-done:
+			finished = true
 		case <-deadline:
 			t.Fatal("the host did not stop the VM within 2 minutes of committing")
 		}
 		for more := true; more; {
 			select {
 			case a := <-acked:
-				fmt.Fprintf(&line, "%d %d\n", a[0], a[1])
+				take(a)
 			default:
 				more = false
 			}
 		}
-		// Each report is written after its Commit returned.
+		// Each report is written after its Commit returned, and a mark
+		// goes to the disk after the reports it counts.
 		if _, err := acks.WriteString(line.String()); err != nil {
 			t.Fatal(err)
 		}
+		if marks != nil && line.Len() > 0 {
+			if err := marks.write(counts); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
+	if failed.Load() {
+		return
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMain is, with $PEBBLEVFS_RECOVER_DIR set, the host's recovery of a
+// replayed image in the replay run: it opens the DB there, checks it, prints
+// what it found as one line of JSON, and runs no test.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("PEBBLEVFS_RECOVER_DIR"); dir != "" {
+		if err := recoverOnHost(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func recoverOnHost(dir string) error {
+	fs, err := pebblevfs.New(nil)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	db, err := pebble.Open(dir, options(fs))
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(check(db))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s\n", b)
+	return db.Close()
+}
+
+// A marker writes the replay run's marks (crashlog's mark.go), each over
+// the last, with O_DIRECT, so that each is a write of its own to the disk
+// when it returns.
+type marker struct {
+	f   *os.File
+	buf []byte
+	seq uint64
+}
+
+// newMarker creates the mark file at path, allocated and written, so that a
+// mark needs no change to the file system's metadata, and opens it for
+// direct writes.
+func newMarker(path string) (*marker, error) {
+	if err := os.WriteFile(path, make([]byte, markSize), 0o644); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|unix.O_DIRECT, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &marker{f: f, buf: aio.AlignedBytes(markSize)}, nil
+}
+
+// write writes the next mark: the magic "aio-mark", the mark's number, how
+// many batches of each writer were acknowledged, and a CRC-32C of those,
+// all little-endian.
+func (m *marker) write(acked []int) error {
+	m.seq++
+	b := m.buf
+	clear(b)
+	copy(b, "aio-mark")
+	binary.LittleEndian.PutUint64(b[8:], m.seq)
+	for w, n := range acked {
+		binary.LittleEndian.PutUint64(b[16+8*w:], uint64(n))
+	}
+	end := 16 + 8*writers
+	binary.LittleEndian.PutUint32(b[end:], crc32.Checksum(b[:end], crc32.MakeTable(crc32.Castagnoli)))
+	_, err := m.f.WriteAt(b, 0)
+	return err
 }
 
 // check reads every writer's batches from counter 0 until one is missing,
