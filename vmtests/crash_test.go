@@ -74,33 +74,7 @@ func TestCrash(t *testing.T) {
 	if os.Getenv(envEnable) == "" {
 		t.Skipf("the crash test boots QEMU for many minutes: run it with make vmtest, which sets %s=1", envEnable)
 	}
-	configs := crashConfigs
-	if names := os.Getenv(envCrashConfigs); names != "" {
-		configs = nil
-		for _, c := range crashConfigs {
-			if strings.Contains(","+names+",", ","+c.name+",") {
-				configs = append(configs, c)
-			}
-		}
-		if len(configs) == 0 {
-			for _, c := range pebbleCrashConfigs {
-				if strings.Contains(","+names+",", ","+c.name+",") {
-					t.Skipf("%s=%q names only configurations of TestPebbleCrash", envCrashConfigs, names)
-				}
-			}
-			t.Fatalf("%s=%q names no configuration", envCrashConfigs, names)
-		}
-	}
-	if k := os.Getenv(envCrashKills); k != "" {
-		n, err := strconv.Atoi(k)
-		if err != nil || n < 1 {
-			t.Fatalf("%s=%q: want a number of kills, 1 or more", envCrashKills, k)
-		}
-		configs = slices.Clone(configs)
-		for i := range configs {
-			configs[i].kills = n
-		}
-	}
+	configs := selectCrashConfigs(t, crashConfigs)
 	logs, err := os.MkdirTemp("", "aio-crashtest-")
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +106,43 @@ func TestCrash(t *testing.T) {
 			c.name, st.kernel, st.kills, st.acked, st.recovered, st.lost, st.retries, time.Since(start).Round(time.Second)))
 	}
 	t.Logf("crash test summary (console logs in %s):\n%s", logs, strings.Join(summary, "\n"))
+}
+
+// selectCrashConfigs returns those of configs, a test's configurations,
+// that envCrashConfigs names (all if it is unset), each with
+// envCrashKills kills if that is set. It skips the test if the names are
+// all of another crash test's configurations, and fails it if some name
+// is of none.
+func selectCrashConfigs(t *testing.T, configs []crashConfig) []crashConfig {
+	t.Helper()
+	configs = slices.Clone(configs)
+	if k := os.Getenv(envCrashKills); k != "" {
+		n, err := strconv.Atoi(k)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a number of kills, 1 or more", envCrashKills, k)
+		}
+		for i := range configs {
+			configs[i].kills = n
+		}
+	}
+	names := os.Getenv(envCrashConfigs)
+	if names == "" {
+		return configs
+	}
+	known := map[string]bool{}
+	for _, c := range slices.Concat(crashConfigs, pebbleCrashConfigs) {
+		known[c.name] = true
+	}
+	for _, name := range strings.Split(names, ",") {
+		if !known[name] {
+			t.Fatalf("%s=%q: %q names no configuration", envCrashConfigs, names, name)
+		}
+	}
+	configs = slices.DeleteFunc(configs, func(c crashConfig) bool { return !strings.Contains(","+names+",", ","+c.name+",") })
+	if len(configs) == 0 {
+		t.Skipf("%s=%q names only other crash tests' configurations", envCrashConfigs, names)
+	}
+	return configs
 }
 
 // A crashBuild is what every boot of an architecture uses.

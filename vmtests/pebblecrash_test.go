@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,29 +37,7 @@ func TestPebbleCrash(t *testing.T) {
 	if os.Getenv(envEnable) == "" {
 		t.Skipf("the crash test boots QEMU for many minutes: run it with make vmtest, which sets %s=1", envEnable)
 	}
-	configs := pebbleCrashConfigs
-	if k := os.Getenv(envCrashKills); k != "" {
-		var n int
-		if _, err := fmt.Sscan(k, &n); err != nil || n < 1 {
-			t.Fatalf("%s=%q: want a number of kills, 1 or more", envCrashKills, k)
-		}
-		configs = slices.Clone(configs)
-		for i := range configs {
-			configs[i].kills = n
-		}
-	}
-	if names := os.Getenv(envCrashConfigs); names != "" {
-		var named []crashConfig
-		for _, c := range configs {
-			if strings.Contains(","+names+",", ","+c.name+",") {
-				named = append(named, c)
-			}
-		}
-		configs = named
-		if len(configs) == 0 {
-			t.Skipf("%s=%q names none of the Pebble crash test's configurations", envCrashConfigs, names)
-		}
-	}
+	configs := selectCrashConfigs(t, pebbleCrashConfigs)
 	logs, err := os.MkdirTemp("", "aio-pebblecrash-")
 	if err != nil {
 		t.Fatal(err)

@@ -2,9 +2,7 @@ package pebblevfs
 
 import (
 	"fmt"
-	"io"
 	"strconv"
-	"sync"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/linuxaio/aio"
@@ -32,40 +30,21 @@ const (
 // fsync); SyncTo(length) promises, as vfs.File says, only that the prefix is
 // being written, which every chunk but the one being filled already is.
 //
-// Every method enters the file's gate (see gate), which also keeps the
-// calls one at a time, as the Writer needs.
+// Its calls follow outFile's protocol, which keeps them one at a time, as
+// the Writer needs.
 type directWriter struct {
-	file    *aio.File
+	outFile
 	w       *aio.Writer
-	fs      *gate // the FS's: once it is closed, the file fails as its writes do
-	gate    gate
-	mu      sync.Mutex // one call at a time on w
-	written int64      // bytes written through Write
+	written int64 // bytes written through Write
 }
 
 var _ vfs.File = (*directWriter)(nil)
 
 func newDirectWriter(f *aio.File, fs *gate) *directWriter {
-	return &directWriter{file: f, w: aio.NewWriter(f, 0, &aio.StreamOptions{ChunkSize: writeChunk, Depth: writeDepth}), fs: fs}
-}
-
-// enter enters the file's gate for a call named op, and fails if the file
-// or its FS is closed; if it succeeds, the caller must call leave.
-func (f *directWriter) enter(op string) error {
-	if !f.gate.enter() {
-		return closedFileError(op, f.file.Name())
+	return &directWriter{
+		outFile: outFile{file: f, fs: fs, what: "a table or blob file created through the FS"},
+		w:       aio.NewWriter(f, 0, &aio.StreamOptions{ChunkSize: writeChunk, Depth: writeDepth}),
 	}
-	if f.fs.isClosed() {
-		f.gate.leave()
-		return closedFSError(op, f.file.Name())
-	}
-	f.mu.Lock()
-	return nil
-}
-
-func (f *directWriter) leave() {
-	f.mu.Unlock()
-	f.gate.leave()
 }
 
 // Close writes what is left, with the file's exact size, and closes the
@@ -94,29 +73,6 @@ func (f *directWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// WriteAt fails: vfs.File allows it only on files opened with
-// OpenReadWrite, and a table is written in order.
-func (f *directWriter) WriteAt(p []byte, off int64) (int, error) {
-	if err := f.enter("write"); err != nil {
-		return 0, err
-	}
-	defer f.leave()
-	return 0, fmt.Errorf("pebblevfs: WriteAt on %s: a table or blob file created through the FS is written in order, with Write; open it with OpenReadWrite to write at an offset", f.file.Name())
-}
-
-// Read returns io.EOF, as an os.File created and written in order does: its
-// offset is at the end of what was written.
-func (f *directWriter) Read(p []byte) (int, error) {
-	if err := f.enter("read"); err != nil {
-		return 0, err
-	}
-	defer f.leave()
-	if len(p) == 0 {
-		return 0, nil
-	}
-	return 0, io.EOF
-}
-
 // ReadAt writes what is left, so that the file holds all that was written,
 // then reads from it through kernel AIO.
 func (f *directWriter) ReadAt(p []byte, off int64) (int, error) {
@@ -128,16 +84,6 @@ func (f *directWriter) ReadAt(p []byte, off int64) (int, error) {
 		return 0, err
 	}
 	return f.file.ReadAt(p, off)
-}
-
-// Preallocate allocates the range without changing the file's size
-// (fallocate with FALLOC_FL_KEEP_SIZE).
-func (f *directWriter) Preallocate(offset, length int64) error {
-	if err := f.enter("preallocate"); err != nil {
-		return err
-	}
-	defer f.leave()
-	return f.file.AllocateKeepSize(offset, length)
 }
 
 // Stat writes what is left, so that the size is what was written, and
@@ -191,24 +137,6 @@ func (f *directWriter) SyncTo(length int64) (fullSync bool, err error) {
 		return false, f.w.Flush()
 	}
 	return false, nil
-}
-
-// Prefetch does nothing: the file is being written.
-func (f *directWriter) Prefetch(offset, length int64) error {
-	if err := f.enter("prefetch"); err != nil {
-		return err
-	}
-	f.leave()
-	return nil
-}
-
-// Fd returns the file's descriptor, or vfs.InvalidFd once Close has begun.
-func (f *directWriter) Fd() uintptr {
-	if !f.gate.enter() {
-		return vfs.InvalidFd
-	}
-	defer f.gate.leave()
-	return f.file.Fd()
 }
 
 // statDescriptor returns the FileInfo of an open aio.File, through

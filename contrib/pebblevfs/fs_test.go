@@ -28,9 +28,12 @@ func testDir(t testing.TB) string {
 	return dir
 }
 
-func newFS(t testing.TB) *FS {
+func newFS(t testing.TB) *FS { return newFSWith(t, nil) }
+
+// newFSWith returns an FS with opts, closed when the test ends.
+func newFSWith(t testing.TB, opts *Options) *FS {
 	t.Helper()
-	fs, err := New(nil)
+	fs, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,21 +14,6 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-// newFSWith returns an FS with opts, closed when the test ends.
-func newFSWith(t testing.TB, opts *Options) *FS {
-	t.Helper()
-	fs, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := fs.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return fs
-}
-
 // testTable writes a table of size bytes, each position's byte a function
 // of it, and returns its name and contents.
 func testTable(t *testing.T, fs vfs.FS, name string, size int) (string, []byte) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/linuxaio/aio"
@@ -38,13 +37,9 @@ const walBuffer = 1 << 20
 // longer, as a buffered one does. Stat reports the length the log has as
 // written (the larger of its length at open and what was written).
 //
-// Every method enters the file's gate (see gate), and mu keeps the calls
-// one at a time.
+// Its calls follow outFile's protocol, one at a time.
 type walFile struct {
-	file     *aio.File
-	fs       *gate
-	gate     gate
-	mu       sync.Mutex
+	outFile
 	align    int64
 	buf      []byte // aligned, walBuffer bytes; buf[n:] is zero
 	base     int64  // the file offset of buf[0], aligned
@@ -73,24 +68,13 @@ func newWALFile(f *aio.File, fs *gate) (*walFile, error) {
 	if align <= 0 || walBuffer%align != 0 {
 		return nil, fmt.Errorf("pebblevfs: %s needs writes aligned to %d bytes, which a log of %d-byte buffers cannot do", f.Name(), align, walBuffer)
 	}
-	return &walFile{file: f, fs: fs, align: int64(align), buf: aio.AlignedBytes(walBuffer), openSize: fi.Size(), onFile: fi.Size()}, nil
-}
-
-func (f *walFile) enter(op string) error {
-	if !f.gate.enter() {
-		return closedFileError(op, f.file.Name())
-	}
-	if f.fs.isClosed() {
-		f.gate.leave()
-		return closedFSError(op, f.file.Name())
-	}
-	f.mu.Lock()
-	return nil
-}
-
-func (f *walFile) leave() {
-	f.mu.Unlock()
-	f.gate.leave()
+	return &walFile{
+		outFile:  outFile{file: f, fs: fs, what: "a write-ahead log"},
+		align:    int64(align),
+		buf:      aio.AlignedBytes(walBuffer),
+		openSize: fi.Size(),
+		onFile:   fi.Size(),
+	}, nil
 }
 
 // length returns the log's length as written: the larger of what it had at
@@ -257,19 +241,6 @@ func (f *walFile) Close() error {
 	})
 }
 
-// Read returns io.EOF, as an os.File opened for writing does once it has
-// been written in order.
-func (f *walFile) Read(p []byte) (int, error) {
-	if err := f.enter("read"); err != nil {
-		return 0, err
-	}
-	defer f.leave()
-	if len(p) == 0 {
-		return 0, nil
-	}
-	return 0, io.EOF
-}
-
 // ReadAt writes what is in memory, then reads the log as written.
 func (f *walFile) ReadAt(p []byte, off int64) (int, error) {
 	if err := f.enter("read"); err != nil {
@@ -293,26 +264,6 @@ func (f *walFile) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-// WriteAt fails: vfs.File allows it only on files opened with
-// OpenReadWrite, and a log is written in order.
-func (f *walFile) WriteAt(p []byte, off int64) (int, error) {
-	if err := f.enter("write"); err != nil {
-		return 0, err
-	}
-	defer f.leave()
-	return 0, fmt.Errorf("pebblevfs: WriteAt on %s: a write-ahead log is written in order, with Write; open it with OpenReadWrite to write at an offset", f.file.Name())
-}
-
-// Preallocate allocates the range without changing the file's length
-// (fallocate with FALLOC_FL_KEEP_SIZE).
-func (f *walFile) Preallocate(offset, length int64) error {
-	if err := f.enter("preallocate"); err != nil {
-		return err
-	}
-	defer f.leave()
-	return f.file.AllocateKeepSize(offset, length)
-}
-
 // Stat returns the FileInfo of the descriptor, with the log's length as
 // written.
 func (f *walFile) Stat() (vfs.FileInfo, error) {
@@ -325,24 +276,6 @@ func (f *walFile) Stat() (vfs.FileInfo, error) {
 		return nil, err
 	}
 	return sizedFileInfo{fi, f.length()}, nil
-}
-
-// Prefetch does nothing: the log is being written.
-func (f *walFile) Prefetch(offset, length int64) error {
-	if err := f.enter("prefetch"); err != nil {
-		return err
-	}
-	f.leave()
-	return nil
-}
-
-// Fd returns the file's descriptor, or vfs.InvalidFd once Close has begun.
-func (f *walFile) Fd() uintptr {
-	if !f.gate.enter() {
-		return vfs.InvalidFd
-	}
-	defer f.gate.leave()
-	return f.file.Fd()
 }
 
 // sizedFileInfo is a FileInfo with another size.

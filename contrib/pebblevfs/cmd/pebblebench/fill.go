@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -42,72 +39,40 @@ func measureFill(cfg *config, kind string, writers int) (result, error) {
 		return result{}, errors.Join(err, closeFS())
 	}
 
-	var measuring, stop atomic.Bool
-	var failed atomic.Pointer[error]
-	lat := make([][]time.Duration, writers)
-	counts := make([]int64, writers)
-	var wg sync.WaitGroup
-	for g := range writers {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(g), uint64(time.Now().UnixNano())))
-			fill := rand.NewChaCha8([32]byte{byte(g), 1})
-			v := make([]byte, cfg.value)
-			var samples []time.Duration
-			var n int64
-			for !stop.Load() {
-				b := db.NewBatch()
-				for range fillBatch {
-					_, _ = fill.Read(v)
-					_ = b.Set(key(rng.IntN(1<<30)), v, nil)
-				}
-				t := time.Now()
-				if err := b.Commit(pebble.Sync); err != nil {
-					failed.CompareAndSwap(nil, &err)
-					return
-				}
-				b.Close()
-				if measuring.Load() {
-					samples = append(samples, time.Since(t))
-					n++
-				}
+	newOp := func(g int) func() error {
+		rng := rand.New(rand.NewPCG(uint64(g), uint64(time.Now().UnixNano())))
+		fill := rand.NewChaCha8([32]byte{byte(g), 1})
+		v := make([]byte, cfg.value)
+		return func() error {
+			b := db.NewBatch()
+			defer b.Close()
+			for range fillBatch {
+				_, _ = fill.Read(v)
+				_ = b.Set(key(rng.IntN(1<<30)), v, nil)
 			}
-			lat[g], counts[g] = samples, n
-		})
+			return b.Commit(pebble.Sync)
+		}
 	}
-	time.Sleep(time.Second)
-	peak := startThreadSampler()
-	cpu0 := cpuTime()
-	written0 := deviceWritten(dir)
-	start := time.Now()
-	measuring.Store(true)
-	time.Sleep(cfg.runtime)
-	measuring.Store(false)
-	elapsed := time.Since(start)
-	cpu := cpuTime() - cpu0
-	written := deviceWritten(dir) - written0
-	threads := peak()
-	stop.Store(true)
-	wg.Wait()
-	err = errors.Join(db.Close(), closeFS())
-	if p := failed.Load(); p != nil {
-		return result{}, *p
-	}
+	var written int64
+	onDevice := true
+	d, err := drive(cfg.runtime, writers, newOp, func(end bool) {
+		w := deviceWritten(dir)
+		onDevice = onDevice && w >= 0
+		if end {
+			written += w
+		} else {
+			written -= w
+		}
+	})
+	err = errors.Join(err, db.Close(), closeFS())
 	if err != nil {
 		return result{}, err
 	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	r := result{FS: kind, Readers: writers, Elapsed: elapsed, Threads: threads, Fill: true, NoReadahead: cfg.noReadahead, Buffered: cfg.buffered}
-	for _, c := range counts {
-		r.Ops += c
-	}
-	if r.Ops > 0 {
-		r.P50, r.P99, r.P999 = percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999)
-		r.CPUPerOp = cpu / time.Duration(r.Ops)
-		if written0 >= 0 {
-			user := float64(r.Ops) * fillBatch * float64(cfg.value+len(key(0)))
-			r.DeviceBytesPerUserByte = float64(written) / user
-		}
+	r := d.result(kind, writers)
+	r.Fill, r.NoReadahead, r.Buffered = true, cfg.noReadahead, cfg.buffered
+	if r.Ops > 0 && onDevice {
+		user := float64(r.Ops) * fillBatch * float64(cfg.value+len(key(0)))
+		r.DeviceBytesPerUserByte = float64(written) / user
 	}
 	return r, nil
 }

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -75,80 +72,45 @@ func measure(cfg *config, kind string, readers, keys int) (result, error) {
 		return result{}, errors.Join(err, closeFS())
 	}
 
-	var measuring, stop atomic.Bool
-	var failed atomic.Pointer[error]
-	lat := make([][]time.Duration, readers)
-	counts := make([]int64, readers)
-	var wg sync.WaitGroup
-	for g := range readers {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(g), uint64(time.Now().UnixNano())))
-			zipf := rand.NewZipf(rng, ycsbSkew, 1, uint64(keys-1))
-			value := make([]byte, cfg.value)
-			var samples []time.Duration
-			var n int64
-			i := rng.IntN(keys)
-			for !stop.Load() {
-				switch {
-				case cfg.ycsb != "":
-					i = scatter(zipf.Uint64(), keys)
-				case cfg.ordered:
-					i = (i + 1) % keys
-				default:
-					i = rng.IntN(keys)
-				}
-				t := time.Now()
-				var err error
-				switch {
-				case cfg.ycsb != "" && rng.Float64() >= ycsbReads[cfg.ycsb]:
-					err = update(db, i, rng, value)
-				case rng.Float64() < cfg.scan:
-					err = scan(db, i, cfg.scanLen)
-				default:
-					err = get(db, i)
-				}
-				if err != nil {
-					failed.CompareAndSwap(nil, &err)
-					return
-				}
-				if measuring.Load() {
-					samples = append(samples, time.Since(t))
-					n++
-				}
+	newOp := func(g int) func() error {
+		rng := rand.New(rand.NewPCG(uint64(g), uint64(time.Now().UnixNano())))
+		zipf := rand.NewZipf(rng, ycsbSkew, 1, uint64(keys-1))
+		value := make([]byte, cfg.value)
+		i := rng.IntN(keys)
+		return func() error {
+			switch {
+			case cfg.ycsb != "":
+				i = scatter(zipf.Uint64(), keys)
+			case cfg.ordered:
+				i = (i + 1) % keys
+			default:
+				i = rng.IntN(keys)
 			}
-			lat[g], counts[g] = samples, n
-		})
+			switch {
+			case cfg.ycsb != "" && rng.Float64() >= ycsbReads[cfg.ycsb]:
+				return update(db, i, rng, value)
+			case rng.Float64() < cfg.scan:
+				return scan(db, i, cfg.scanLen)
+			default:
+				return get(db, i)
+			}
+		}
 	}
-	time.Sleep(time.Second)
-	peak := startThreadSampler()
-	cpu0 := cpuTime()
-	misses0 := db.Metrics().BlockCache.Misses
-	start := time.Now()
-	measuring.Store(true)
-	time.Sleep(cfg.runtime)
-	measuring.Store(false)
-	elapsed := time.Since(start)
-	cpu := cpuTime() - cpu0
-	misses := db.Metrics().BlockCache.Misses - misses0
-	threads := peak()
-	stop.Store(true)
-	wg.Wait()
-	err = errors.Join(db.Close(), closeFS())
-	if p := failed.Load(); p != nil {
-		return result{}, *p
-	}
+	var misses int64
+	d, err := drive(cfg.runtime, readers, newOp, func(end bool) {
+		if m := db.Metrics().BlockCache.Misses; end {
+			misses += m
+		} else {
+			misses -= m
+		}
+	})
+	err = errors.Join(err, db.Close(), closeFS())
 	if err != nil {
 		return result{}, err
 	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	r := result{FS: kind, Readers: readers, Elapsed: elapsed, Threads: threads, Ordered: cfg.ordered, NoReadahead: cfg.noReadahead, Buffered: cfg.buffered, YCSB: cfg.ycsb}
-	for _, c := range counts {
-		r.Ops += c
-	}
+	r := d.result(kind, readers)
+	r.Ordered, r.NoReadahead, r.Buffered, r.YCSB = cfg.ordered, cfg.noReadahead, cfg.buffered, cfg.ycsb
 	if r.Ops > 0 {
-		r.P50, r.P99, r.P999 = percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999)
-		r.CPUPerOp = cpu / time.Duration(r.Ops)
 		r.MissesPerOp = float64(misses) / float64(r.Ops)
 	}
 	return r, nil
