@@ -16,6 +16,7 @@ type driven struct {
 	cpu       time.Duration
 	threads   int
 	latencies []time.Duration
+	pageCache int64 // the cgroup's page cache as the measured time ended, or -1
 }
 
 // drive runs n goroutines, each calling the operation newOp returned for
@@ -57,7 +58,7 @@ func drive(runtime time.Duration, n int, newOp func(g int) func() error, mark fu
 	measuring.Store(true)
 	time.Sleep(runtime)
 	measuring.Store(false)
-	d := driven{elapsed: time.Since(start), cpu: cpuTime() - cpu0}
+	d := driven{elapsed: time.Since(start), cpu: cpuTime() - cpu0, pageCache: pageCacheBytes()}
 	mark(true)
 	d.threads = peak()
 	stop.Store(true)
@@ -77,7 +78,10 @@ func drive(runtime time.Duration, n int, newOp func(g int) func() error, mark fu
 // measured; its per-operation figures are left zero if no operation
 // completed.
 func (d driven) result(kind string, n int) result {
-	r := result{FS: kind, Readers: n, Elapsed: d.elapsed, Threads: d.threads, Ops: d.ops}
+	r := result{FS: kind, Readers: n, Elapsed: d.elapsed, Threads: d.threads, Ops: d.ops, PageCacheMiB: -1}
+	if d.pageCache >= 0 {
+		r.PageCacheMiB = float64(d.pageCache) / (1 << 20)
+	}
 	if d.ops > 0 {
 		r.P50, r.P99, r.P999 = percentile(d.latencies, 0.50), percentile(d.latencies, 0.99), percentile(d.latencies, 0.999)
 		r.CPUPerOp = d.cpu / time.Duration(d.ops)

@@ -163,3 +163,25 @@ func TestFill(t *testing.T) {
 		t.Fatalf("report:\n%s", out.String())
 	}
 }
+
+// TestPageCache reads memory.stat's fields as both cgroup versions name the
+// page cache, and says when they are missing.
+func TestPageCache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "memory.stat")
+	if err := os.WriteFile(path, []byte("anon 100\nfile 123456\ncache 789\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if n := statField(path, "file"); n != 123456 {
+		t.Fatalf("file = %d, want 123456", n)
+	}
+	if n := statField(path, "cache"); n != 789 {
+		t.Fatalf("cache = %d, want 789", n)
+	}
+	if n := statField(path, "shmem"); n != -1 {
+		t.Fatalf("a missing field = %d, want -1", n)
+	}
+	if n := statField(filepath.Join(t.TempDir(), "none"), "file"); n != -1 {
+		t.Fatalf("a missing file = %d, want -1", n)
+	}
+	t.Logf("this process's cgroup holds %d bytes of page cache (-1: not known here)", pageCacheBytes())
+}

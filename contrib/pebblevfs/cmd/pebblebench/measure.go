@@ -49,6 +49,9 @@ type result struct {
 	// device).
 	Fill                   bool    `json:"fill,omitempty"`
 	DeviceBytesPerUserByte float64 `json:"device_bytes_per_user_byte,omitempty"`
+	// PageCacheMiB is the page cache of the run's memory cgroup as the
+	// measured time ended, or -1 where it is not known.
+	PageCacheMiB float64 `json:"page_cache_mib"`
 	// Died says why the run's process died, if it did; then nothing
 	// else is measured.
 	Died string `json:"died,omitempty"`

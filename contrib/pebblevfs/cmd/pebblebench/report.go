@@ -17,11 +17,11 @@ func (r result) line() string {
 		return fmt.Sprintf("%-11s %3d readers: died: %s", r.FS, r.Readers, r.Died)
 	}
 	if r.Fill {
-		return fmt.Sprintf("%-11s %3d writers: %8.0f batches/s  p50 %s  p99 %s  p99.9 %s  CPU %s/batch  %d threads  %.2f device bytes per byte committed",
-			r.FS, r.Readers, r.opsPerSec(), µs(r.P50), µs(r.P99), µs(r.P999), µs(r.CPUPerOp), r.Threads, r.DeviceBytesPerUserByte)
+		return fmt.Sprintf("%-11s %3d writers: %8.0f batches/s  p50 %s  p99 %s  p99.9 %s  CPU %s/batch  %d threads  %.2f device bytes per byte committed  page cache %.0f MiB",
+			r.FS, r.Readers, r.opsPerSec(), µs(r.P50), µs(r.P99), µs(r.P999), µs(r.CPUPerOp), r.Threads, r.DeviceBytesPerUserByte, r.PageCacheMiB)
 	}
-	return fmt.Sprintf("%-11s %3d readers: %8.0f ops/s  p50 %s  p99 %s  p99.9 %s  CPU %s/op  %d threads  %.2f block reads/op",
-		r.FS, r.Readers, r.opsPerSec(), µs(r.P50), µs(r.P99), µs(r.P999), µs(r.CPUPerOp), r.Threads, r.MissesPerOp)
+	return fmt.Sprintf("%-11s %3d readers: %8.0f ops/s  p50 %s  p99 %s  p99.9 %s  CPU %s/op  %d threads  %.2f block reads/op  page cache %.0f MiB",
+		r.FS, r.Readers, r.opsPerSec(), µs(r.P50), µs(r.P99), µs(r.P999), µs(r.CPUPerOp), r.Threads, r.MissesPerOp, r.PageCacheMiB)
 }
 
 func µs(d time.Duration) string { return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond)) }
@@ -63,22 +63,23 @@ func printReport(w io.Writer, cfg *config, keys int, results []result) {
 		goroutines, last = "writers", "device B/user B"
 		lastOf = func(r result) float64 { return r.DeviceBytesPerUserByte }
 	}
-	fmt.Fprintf(tw, "fs\t%s\tops/s\tp50 µs\tp99 µs\tp99.9 µs\tCPU µs/op\tthreads\t%s\t\n", goroutines, last)
+	fmt.Fprintf(tw, "fs\t%s\tops/s\tp50 µs\tp99 µs\tp99.9 µs\tCPU µs/op\tthreads\t%s\tpage cache MiB\t\n", goroutines, last)
 	for _, readers := range cfg.readers {
 		for _, kind := range fsKinds {
 			rs, deaths := survivors(pick(results, kind, readers))
 			if len(rs) == 0 && len(deaths) > 0 {
-				fmt.Fprintf(tw, "%s\t%d\tdied in every round\t\t\t\t\t\t\t\n", kind, readers)
+				fmt.Fprintf(tw, "%s\t%d\tdied in every round\t\t\t\t\t\t\t\t\n", kind, readers)
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t%.2f\t\n", kind, readers,
+			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t%.2f\t%.0f\t\n", kind, readers,
 				median(rs, func(r result) float64 { return r.opsPerSec() }),
 				median(rs, func(r result) float64 { return float64(r.P50) / 1e3 }),
 				median(rs, func(r result) float64 { return float64(r.P99) / 1e3 }),
 				median(rs, func(r result) float64 { return float64(r.P999) / 1e3 }),
 				median(rs, func(r result) float64 { return float64(r.CPUPerOp) / 1e3 }),
 				median(rs, func(r result) float64 { return float64(r.Threads) }),
-				median(rs, lastOf))
+				median(rs, lastOf),
+				median(rs, func(r result) float64 { return r.PageCacheMiB }))
 		}
 	}
 	tw.Flush()
