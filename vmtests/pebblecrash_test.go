@@ -7,9 +7,10 @@ package vmtests
 // many goroutines and reports each acknowledged one; the host kills QEMU
 // with SIGKILL at a random moment, boots the guest again on the same disk,
 // and checks that every acknowledged batch is in the DB, whole, and that no
-// writer's batches go on after a gap. The DB's tables and write-ahead logs
-// are written with O_DIRECT through kernel AIO, the logs synced by RWF_DSYNC
-// writes, so this is what checks that Pebble's durability holds on them.
+// writer's batches go on after a gap. The DB's tables, write-ahead logs and
+// MANIFESTs are written with O_DIRECT through kernel AIO, the logs synced by
+// RWF_DSYNC writes, so this is what checks that Pebble's durability holds on
+// them.
 
 import (
 	"encoding/json"

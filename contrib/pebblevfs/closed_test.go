@@ -405,7 +405,7 @@ func TestCloseFSWithFilesOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created, err := fs.Create(filepath.Join(d.dir, "MANIFEST-000003"), vfs.WriteCategoryUnspecified)
+	created, err := fs.Create(filepath.Join(d.dir, "OPTIONS-000003"), vfs.WriteCategoryUnspecified)
 	if err != nil {
 		t.Fatal(err)
 	}

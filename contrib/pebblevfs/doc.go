@@ -28,13 +28,22 @@
 // being written. So tables are written without filling the page cache, and
 // compactions do not evict what readers need.
 //
+// The logs, write-ahead logs (".log", created, or recycled through
+// ReuseForWrite) and MANIFESTs, are opened with O_DIRECT too. Their appends
+// gather in 1 MiB of the FS's memory, and each sync is one kernel AIO write
+// of it, padded with zeros to whole blocks, with RWF_DSYNC: durable when it
+// completes, with no fdatasync, and in a recycled log an overwrite of
+// allocated blocks that needs no journal commit. Pebble's log readers take
+// the zeros for the end of the log, as after preallocation (see walFile).
+//
 // Everything else is delegated to the wrapped FS (vfs.Default unless
 // Options says otherwise), which must name the operating system's files
-// (see Options.FS): every other file (WAL, MANIFEST, OPTIONS, markers) and
-// the files opened with OpenReadWrite or ReuseForWrite, whose pages are
+// (see Options.FS): every other file (OPTIONS, markers) and the files
+// opened with OpenReadWrite or ReuseForWrite but logs, whose pages are
 // dropped from the page cache (fadvise POSIX_FADV_DONTNEED) when they are
 // closed; directories, locks, renames, links, removals and listings.
-// Options.BufferedWrites sends the tables' writes there too.
+// Options.BufferedWrites and BufferedWAL send the tables' and the logs'
+// writes there too.
 //
 // # Read-ahead
 //

@@ -36,10 +36,10 @@ type Options struct {
 	// go through the page cache, instead of writing them with O_DIRECT
 	// through kernel AIO with write-behind.
 	BufferedWrites bool
-	// BufferedWAL sends the write-ahead logs (".log", created or recycled)
-	// to the wrapped FS, whose writes go through the page cache and whose
-	// syncs are fdatasync, instead of syncing them with one durable direct
-	// write each.
+	// BufferedWAL sends the logs, write-ahead logs (".log", created or
+	// recycled) and MANIFESTs, to the wrapped FS, whose writes go through
+	// the page cache and whose syncs are fdatasync, instead of syncing them
+	// with one durable direct write each.
 	BufferedWAL bool
 	// BufferedSequentialReads sends the opens of tables and blob files
 	// with vfs.SequentialReadsOption (compactions, copies) to the wrapped

@@ -3,6 +3,7 @@ package pebblevfs
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -55,9 +56,9 @@ func isTable(name string) bool {
 // Create creates the named file, truncating it if it exists. A table or
 // blob file is opened with O_DIRECT and written through kernel AIO with
 // write-behind (see directWriter), unless Options.BufferedWrites says
-// otherwise; a write-ahead log (".log") is opened with O_DIRECT and synced
-// with durable direct writes (see walFile), unless Options.BufferedWAL
-// says otherwise. Everything else, and those whose filesystem refuses
+// otherwise; a write-ahead log (".log") or MANIFEST is opened with O_DIRECT
+// and synced with durable direct writes (see walFile), unless
+// Options.BufferedWAL says otherwise. Everything else, and those whose filesystem refuses
 // O_DIRECT, is created by the wrapped FS, and its pages leave the page
 // cache when it is closed.
 func (fs *FS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
@@ -86,8 +87,12 @@ func (fs *FS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, err
 	return wrapWrittenFile(name, f, err)
 }
 
-// isLog reports whether name is a write-ahead log.
-func isLog(name string) bool { return strings.HasSuffix(name, ".log") }
+// isLog reports whether name is a log that Pebble appends records to and
+// syncs: a write-ahead log (".log") or a MANIFEST, whose reader takes zeros
+// after the last record for its end, as the write-ahead log's does.
+func isLog(name string) bool {
+	return strings.HasSuffix(name, ".log") || strings.HasPrefix(filepath.Base(name), "MANIFEST-")
+}
 
 // openWAL opens the log name with flag and O_DIRECT as a walFile. If its
 // filesystem refuses O_DIRECT it returns neither a file nor an error, and

@@ -15,11 +15,11 @@ import (
 // bytes; a longer stretch is written out in whole blocks as it fills.
 const walBuffer = 1 << 20
 
-// A walFile is a write-ahead log (".log") opened with O_DIRECT, created or
-// recycled: Pebble appends records of any length and calls SyncData after
-// each group of commits. Its memory holds the log from the start of the
-// block that the last sync left partly written: base is that block's
-// offset, and buf[:n] the bytes from there.
+// A walFile is a write-ahead log (".log"), created or recycled, or a
+// MANIFEST, opened with O_DIRECT: Pebble appends records of any length and
+// syncs after each group of commits (or each version edit). Its memory
+// holds the log from the start of the block that the last sync left partly
+// written: base is that block's offset, and buf[:n] the bytes from there.
 //
 // A sync is one kernel AIO write of buf rounded up to whole blocks, zeros
 // after the log's end, with RWF_DSYNC (aio.FlagDSync): durable when it

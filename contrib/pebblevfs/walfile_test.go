@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -255,5 +256,39 @@ func TestWALSurvivesKill(t *testing.T) {
 	}
 	if recycled == 0 {
 		t.Fatal("no child wrote into a recycled log")
+	}
+}
+
+// TestLogsAreDirect checks which files are logs: write-ahead logs and
+// MANIFESTs are walFiles, created or recycled, unless BufferedWAL sends
+// them to the wrapped FS; an OPTIONS file is the wrapped FS's.
+func TestLogsAreDirect(t *testing.T) {
+	dir := testDir(t)
+	for _, buffered := range []bool{false, true} {
+		fs := newFSWith(t, &Options{BufferedWAL: buffered})
+		for _, name := range []string{"000001.log", "MANIFEST-000002", "OPTIONS-000003", "000004.log.reused", "MANIFEST-000005.reused"} {
+			path := filepath.Join(dir, name)
+			var f vfs.File
+			var err error
+			if base, ok := strings.CutSuffix(path, ".reused"); ok {
+				if err := os.WriteFile(path, make([]byte, 5000), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				f, err = fs.ReuseForWrite(path, base, vfs.WriteCategoryUnspecified)
+				name = filepath.Base(base) + " (recycled)"
+			} else {
+				f, err = fs.Create(path, vfs.WriteCategoryUnspecified)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, isLog := f.(*walFile)
+			if want := !buffered && !strings.HasPrefix(name, "OPTIONS"); isLog != want {
+				t.Errorf("BufferedWAL %v: %s is a %T, want a walFile %v", buffered, name, f, want)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
