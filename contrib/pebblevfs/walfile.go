@@ -69,7 +69,7 @@ func newWALFile(f *aio.File, fs *gate) (*walFile, error) {
 		return nil, fmt.Errorf("pebblevfs: %s needs writes aligned to %d bytes, which a log of %d-byte buffers cannot do", f.Name(), align, walBuffer)
 	}
 	return &walFile{
-		outFile:  outFile{file: f, fs: fs, what: "a write-ahead log"},
+		outFile:  outFile{file: f, fs: fs, what: "a log (a write-ahead log or a MANIFEST)"},
 		align:    int64(align),
 		buf:      aio.AlignedBytes(walBuffer),
 		openSize: fi.Size(),
@@ -134,7 +134,7 @@ func (f *walFile) keepTail(whole int) {
 // returned by every later call.
 func (f *walFile) write(b []byte, flags aio.Flags) error {
 	if _, err := f.file.WriteAtContext(context.Background(), b, f.base, flags); err != nil {
-		f.err = fmt.Errorf("pebblevfs: write-ahead log %s from offset %d: %w", f.file.Name(), f.base, err)
+		f.err = fmt.Errorf("pebblevfs: log %s from offset %d: %w", f.file.Name(), f.base, err)
 		return f.err
 	}
 	f.onFile = max(f.onFile, f.base+int64(len(b)))
@@ -187,7 +187,7 @@ func (f *walFile) sync() error {
 			return err
 		}
 		if err := f.file.Datasync(); err != nil {
-			f.err = fmt.Errorf("pebblevfs: write-ahead log %s: %w", f.file.Name(), err)
+			f.err = fmt.Errorf("pebblevfs: log %s: %w", f.file.Name(), err)
 			return f.err
 		}
 	default:
