@@ -74,8 +74,15 @@ func TestCrash(t *testing.T) {
 	if os.Getenv(envEnable) == "" {
 		t.Skipf("the crash test boots QEMU for many minutes: run it with make vmtest, which sets %s=1", envEnable)
 	}
-	configs := selectCrashConfigs(t, crashConfigs)
-	logs, err := os.MkdirTemp("", "aio-crashtest-")
+	runCrashConfigs(t, "crash test", "records", selectCrashConfigs(t, crashConfigs), buildCrash)
+}
+
+// runCrashConfigs runs each of configs as a subtest, a series of kills or a
+// replay run, on what build makes for its architecture (once each, in a
+// directory of its own), and logs a summary line per configuration; title
+// names the test and unit what its guest acknowledges.
+func runCrashConfigs(t *testing.T, title, unit string, configs []crashConfig, build func(t *testing.T, goarch, dir string) *crashBuild) {
+	logs, err := os.MkdirTemp("", "aio-crash-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +95,7 @@ func TestCrash(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			b := built[c.goarch]
 			if b == nil {
-				b = buildCrash(t, c.goarch, filepath.Join(builds, c.goarch))
+				b = build(t, c.goarch, filepath.Join(builds, c.goarch))
 				built[c.goarch] = b
 			}
 			if c.replay {
@@ -97,15 +104,16 @@ func TestCrash(t *testing.T) {
 				st = crashSeries(t, c, b, logs)
 			}
 		})
+		took := time.Since(start).Round(time.Second)
 		if c.replay {
-			summary = append(summary, fmt.Sprintf("%-22s %-24s %5d boots %8d acknowledged %6d flushes, %d crash states replayed and recovered, %d records missing  %v",
-				c.name, st.kernel, st.kills, st.acked, st.flushes, st.checked, st.lost, time.Since(start).Round(time.Second)))
+			summary = append(summary, fmt.Sprintf("%-30s %-24s %5d boots %8d %s acknowledged %6d flushes, %d crash states replayed and recovered, %d %s missing  %v",
+				c.name, st.kernel, st.kills, st.acked, unit, st.flushes, st.checked, st.lost, unit, took))
 			continue
 		}
-		summary = append(summary, fmt.Sprintf("%-22s %-24s %5d kills %8d acknowledged %8d recovered at the last boot %5d lost %2d boots again  %v",
-			c.name, st.kernel, st.kills, st.acked, st.recovered, st.lost, st.retries, time.Since(start).Round(time.Second)))
+		summary = append(summary, fmt.Sprintf("%-30s %-24s %5d kills %8d %s acknowledged %8d recovered at the last boot %5d lost %2d boots again  %v",
+			c.name, st.kernel, st.kills, st.acked, unit, st.recovered, st.lost, st.retries, took))
 	}
-	t.Logf("crash test summary (console logs in %s):\n%s", logs, strings.Join(summary, "\n"))
+	t.Logf("%s summary (console logs in %s):\n%s", title, logs, strings.Join(summary, "\n"))
 }
 
 // selectCrashConfigs returns those of configs, a test's configurations,

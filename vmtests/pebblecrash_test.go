@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/linuxaio/aio/vmtests/internal/crashlog"
 )
@@ -38,42 +37,20 @@ func TestPebbleCrash(t *testing.T) {
 	if os.Getenv(envEnable) == "" {
 		t.Skipf("the crash test boots QEMU for many minutes: run it with make vmtest, which sets %s=1", envEnable)
 	}
-	configs := selectCrashConfigs(t, pebbleCrashConfigs)
-	logs, err := os.MkdirTemp("", "aio-pebblecrash-")
-	if err != nil {
+	runCrashConfigs(t, "Pebble crash test", "batches", selectCrashConfigs(t, pebbleCrashConfigs), buildPebbleCrash)
+}
+
+// buildPebbleCrash builds, in dir, what the boots of goarch use, with the
+// Pebble guest, whose binary also recovers replayed images on the host.
+func buildPebbleCrash(t *testing.T, goarch, dir string) *crashBuild {
+	b := buildCrashVM(t, goarch, dir)
+	b.guestPackage = pebbleGuestPackage
+	b.binary = filepath.Join(dir, "vmcrash.test")
+	if err := buildPebbleGuest(b.binary, goarch); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	var b *crashBuild
-	var summary []string
-	for _, c := range configs {
-		start := time.Now()
-		var st crashStats
-		t.Run(c.name, func(t *testing.T) {
-			if b == nil {
-				b = buildCrashVM(t, c.goarch, dir)
-				b.guestPackage = pebbleGuestPackage
-				b.binary = filepath.Join(dir, "vmcrash.test")
-				if err := buildPebbleGuest(b.binary, c.goarch); err != nil {
-					t.Fatal(err)
-				}
-				b.recoverReplayed = func(mnt string) (crashlog.Recovery, error) { return recoverPebble(b.binary, mnt) }
-			}
-			if c.replay {
-				st = replaySeries(t, c, b, logs)
-			} else {
-				st = crashSeries(t, c, b, logs)
-			}
-		})
-		if c.replay {
-			summary = append(summary, fmt.Sprintf("%-30s %-24s %5d boots %8d batches acknowledged %6d flushes, %d crash states replayed and recovered, %d batches missing  %v",
-				c.name, st.kernel, st.kills, st.acked, st.flushes, st.checked, st.lost, time.Since(start).Round(time.Second)))
-			continue
-		}
-		summary = append(summary, fmt.Sprintf("%-30s %-24s %5d kills %8d batches acknowledged %8d recovered at the last boot %5d lost  %v",
-			c.name, st.kernel, st.kills, st.acked, st.recovered, st.lost, time.Since(start).Round(time.Second)))
-	}
-	t.Logf("Pebble crash test summary (console logs in %s):\n%s", logs, strings.Join(summary, "\n"))
+	b.recoverReplayed = func(mnt string) (crashlog.Recovery, error) { return recoverPebble(b.binary, mnt) }
+	return b
 }
 
 // buildPebbleGuest builds the guest's test binary for goarch into out. Its

@@ -101,13 +101,14 @@ func (f *directWriter) Stat() (vfs.FileInfo, error) {
 }
 
 // Sync makes everything written durable, with the file's size and its
-// other metadata: aio.Writer.Sync, then fsync.
+// other metadata: aio.Writer.Flush, then one fsync, which covers what
+// SyncData's fdatasync would.
 func (f *directWriter) Sync() error {
 	if err := f.enter("sync"); err != nil {
 		return err
 	}
 	defer f.leave()
-	if err := f.w.Sync(); err != nil {
+	if err := f.w.Flush(); err != nil {
 		return err
 	}
 	return f.file.Sync()

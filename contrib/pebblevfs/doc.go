@@ -22,8 +22,8 @@
 // written behind the appends while Pebble goes on, from memory of the FS's
 // (huge pages where the system has them). Sync and SyncData make everything
 // written durable, with the file's exact size (the last block is written
-// padded, then the file is truncated to its length, then fdatasync; Sync
-// adds fsync); SyncTo, which Pebble calls every 512 KiB to spread the
+// padded, then the file is truncated to its length, then fdatasync, or
+// fsync for Sync); SyncTo, which Pebble calls every 512 KiB to spread the
 // writeback of buffered files, has nothing to spread: the data is already
 // being written. So tables are written without filling the page cache, and
 // compactions do not evict what readers need.

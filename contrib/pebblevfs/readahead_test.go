@@ -277,13 +277,19 @@ func TestReadaheadTwin(t *testing.T) {
 	defer twin.Close()
 
 	var wg sync.WaitGroup
-	var closed sync.WaitGroup
-	closed.Add(1)
+	// Goroutine 0 says when to close: after 300 reads, or as it stops
+	// early, so that a failure cannot leave the test waiting.
+	closeNow := make(chan struct{})
+	var once sync.Once
+	signal := func() { once.Do(func() { close(closeNow) }) }
 	errs := make(chan error, 8)
 	for g := range 6 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if g == 0 {
+				defer signal()
+			}
 			rng := rand.New(rand.NewPCG(uint64(g), 9))
 			off := rng.IntN(len(data))
 			for i := 0; ; i++ {
@@ -311,12 +317,12 @@ func TestReadaheadTwin(t *testing.T) {
 				}
 				off += n
 				if i == 300 && g == 0 {
-					closed.Done()
+					signal()
 				}
 			}
 		}()
 	}
-	closed.Wait()
+	<-closeNow
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -269,6 +269,8 @@ func recoverOnHost(dir string) error {
 	return db.Close()
 }
 
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 // A marker writes the replay run's marks (crashlog's mark.go), each over
 // the last, with O_DIRECT, so that each is a write of its own to the disk
 // when it returns.
@@ -309,7 +311,7 @@ func (m *marker) write(acked []int) error {
 		binary.LittleEndian.PutUint64(b[16+8*w:], uint64(n))
 	}
 	end := 16 + 8*writers
-	binary.LittleEndian.PutUint32(b[end:], crc32.Checksum(b[:end], crc32.MakeTable(crc32.Castagnoli)))
+	binary.LittleEndian.PutUint32(b[end:], crc32.Checksum(b[:end], castagnoli))
 	_, err := m.f.WriteAt(b, 0)
 	return err
 }
